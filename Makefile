@@ -1,0 +1,44 @@
+# 幸福食堂 backend. `make run` for the demo service, `make test` for every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SWIFT ?= swift
+HOST ?= 127.0.0.1
+PORT ?= 8080
+CANTEEN := .build/debug/canteen
+
+.PHONY: help deps build db db-stop test test-db run clean
+
+help:
+	@echo "make run      start the private database, migrate, seed, serve on $(HOST):$(PORT)"
+	@echo "make test     run every test against a private PostgreSQL it starts itself"
+	@echo "make db       start the private database; prints DATABASE_URL=... last"
+	@echo "make db-stop  stop it"
+
+# The system packages the build and the database need (apt, only when missing).
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(SWIFT) build --product canteen
+
+db: deps
+	@scripts/db.sh start
+
+db-stop:
+	@scripts/db.sh stop
+	@scripts/db.sh stop --test
+
+test: deps
+	@url=$$(scripts/db.sh start --test | tail -n 1); \
+	export CANTEEN_TEST_DATABASE_URL="$${url#DATABASE_URL=}"; \
+	$(SWIFT) test $(SWIFT_TEST_FLAGS)
+
+run: build
+	@url=$$(scripts/db.sh start | tail -n 1); export DATABASE_URL="$${url#DATABASE_URL=}"; \
+	$(CANTEEN) db migrate && $(CANTEEN) db seed --demo && \
+	scripts/run-banner.sh "$(HOST)" "$(PORT)" && \
+	exec $(CANTEEN) serve --host "$(HOST)" --port "$(PORT)"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,36 @@
+import CanteenDomain
+import CanteenService
+import Hummingbird
+import Logging
+
+/// Where the server listens.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// Builds the whole HTTP application; `canteen serve` and the tests both call it.
+public func buildApplication(
+    services: CanteenServices,
+    configuration: ServerConfiguration = ServerConfiguration(),
+    logger: Logger = Logger(label: "canteen.http")
+) -> some ApplicationProtocol {
+    let router = buildRouter(services: services)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "canteen"),
+        logger: logger
+    )
+}
+
+/// The routes, without a server: used by `buildApplication` and by router tests.
+public func buildRouter(services: CanteenServices) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.addRoutes(ServiceController(services: services).routes)
+    return router
+}

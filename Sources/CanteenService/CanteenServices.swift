@@ -1,0 +1,19 @@
+import CanteenDomain
+import Logging
+import Postgres
+
+/// Every service over one database and one clock: what the HTTP layer and the CLI both stand on.
+public struct CanteenServices: Sendable {
+    public let db: Database
+    public let clock: BusinessClock
+    public let sites: SiteService
+    public let policies: PolicyService
+
+    public init(pool: PostgresPool, clock: BusinessClock, logger: Logger = Logger(label: "canteen")) {
+        let db = Database(pool: pool, logger: logger)
+        self.db = db
+        self.clock = clock
+        self.sites = SiteService(db: db, clock: clock)
+        self.policies = PolicyService(db: db, clock: clock)
+    }
+}

@@ -1,0 +1,75 @@
+import CanteenDomain
+import Logging
+import Postgres
+
+/// The service layer's door to PostgreSQL: runs work on the pool and maps
+/// database failures to `CanteenError` in one place.
+public struct Database: Sendable {
+    public let pool: PostgresPool
+    let logger: Logger
+
+    public init(pool: PostgresPool, logger: Logger = Logger(label: "canteen.db")) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+        do {
+            return try await pool.withSession(body)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+        do {
+            return try await pool.withTransaction(body)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// True when the database answers a trivial query.
+    public func isReachable() async -> Bool {
+        (try? await pool.withSession { try $0.query("SELECT 1") }) != nil
+    }
+
+    func mapped(_ error: any Error) -> any Error {
+        switch error {
+        case is CanteenError, is CancellationError:
+            return error
+        case let error as PostgresError:
+            if let known = ConstraintErrors.canteenError(for: error) { return known }
+            switch error.kind {
+            case .connection, .poolTimeout, .poolClosed:
+                return CanteenError.unavailable()
+            default:
+                if error.isConnectionFailure { return CanteenError.unavailable() }
+                // Never shown to a user: the description holds no SQL or values, only the SQLSTATE.
+                logger.error("database failure", metadata: ["error": "\(error)"])
+                return CanteenError(.invalidRequest, "the request could not be stored")
+            }
+        default:
+            logger.error("unexpected failure", metadata: ["type": "\(type(of: error))"])
+            return error
+        }
+    }
+}
+
+/// Maps the names of the database's constraints to the SPEC's error codes.
+/// The constraints are the guarantee; code usually checks first for a friendlier message.
+enum ConstraintErrors {
+    static func canteenError(for error: PostgresError) -> CanteenError? {
+        guard error.kind == .server, let constraint = error.constraint else { return nil }
+        switch (error.sqlState, constraint) {
+        case (SQLState.uniqueViolation, "site_pkey"):
+            return CanteenError(.duplicateSiteCode, "a site with this code already exists")
+        case (SQLState.uniqueViolation, "subsidy_policy_effective_from_key"):
+            return .validation([FieldError(field: "effective_from", message: "a policy already starts on this date")])
+        case (SQLState.exclusionViolation, "subsidy_tier_no_overlap"):
+            return .validation([FieldError(field: "tiers", message: "tiers overlap")])
+        default:
+            return nil
+        }
+    }
+}

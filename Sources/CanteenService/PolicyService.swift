@@ -1,0 +1,91 @@
+import CanteenDomain
+import Postgres
+
+/// Subsidy policies (SPEC §2.5): effective-dated, added, never edited.
+public struct PolicyService: Sendable {
+    let db: Database
+    let clock: BusinessClock
+
+    public init(db: Database, clock: BusinessClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    /// A policy as a user proposes it.
+    public struct Draft: Sendable, Decodable {
+        public var effectiveFrom: String?
+        public var tiers: [SubsidyTier]?
+        public var maxSubsidizedMealsPerDay: Int?
+
+        public init(effectiveFrom: String?, tiers: [SubsidyTier]?, maxSubsidizedMealsPerDay: Int?) {
+            self.effectiveFrom = effectiveFrom
+            self.tiers = tiers
+            self.maxSubsidizedMealsPerDay = maxSubsidizedMealsPerDay
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case tiers
+            case effectiveFrom = "effective_from"
+            case maxSubsidizedMealsPerDay = "max_subsidized_meals_per_day"
+        }
+    }
+
+    public func add(_ draft: Draft, by actor: Principal) async throws -> SubsidyPolicy {
+        try actor.require(.admin, .bureau)
+        let policy = try SubsidyPolicy.validated(
+            effectiveFrom: draft.effectiveFrom, tiers: draft.tiers, maxSubsidizedMealsPerDay: draft.maxSubsidizedMealsPerDay)
+        return try await db.write { session in
+            if try !session.query("SELECT 1 FROM subsidy_policy WHERE effective_from = $1", [policy.effectiveFrom]).isEmpty {
+                throw CanteenError.validation([FieldError(field: "effective_from", message: "a policy already starts on \(policy.effectiveFrom)")])
+            }
+            let id: Int = try session.query(
+                "INSERT INTO subsidy_policy (effective_from, max_subsidized_meals_per_day) VALUES ($1, $2) RETURNING id",
+                [policy.effectiveFrom, policy.maxSubsidizedMealsPerDay]).first!.decode(0)
+            for tier in policy.tiers {
+                try session.query(
+                    "INSERT INTO subsidy_tier (policy_id, label, min_age, max_age, subsidy_fen) VALUES ($1, $2, $3, $4, $5)",
+                    [id, tier.label, tier.minAge, tier.maxAge, tier.subsidyFen])
+            }
+            var stored = policy
+            stored.id = id
+            try Audit.record(session, actor: actor, action: "policy.create", entity: .policy, entityID: String(id), detail: stored)
+            return stored
+        }
+    }
+
+    /// Every policy, oldest first.
+    public func list() async throws -> [SubsidyPolicy] {
+        try await db.read { session in try Self.loadAll(session).policies }
+    }
+
+    /// The policy in force on `date` (default today); `not_found` before the first policy.
+    public func current(on date: LocalDate? = nil) async throws -> SubsidyPolicy {
+        let date = date ?? clock.today()
+        let book = try await db.read { session in try Self.loadAll(session) }
+        guard let policy = book.policy(on: date) else {
+            throw CanteenError.notFound("a subsidy policy in force on \(date)")
+        }
+        return policy
+    }
+
+    static func loadAll(_ session: Session) throws -> PolicyBook {
+        let rows = try session.query("""
+            SELECT p.id, p.effective_from, p.max_subsidized_meals_per_day,
+                   t.label, t.min_age, t.max_age, t.subsidy_fen
+            FROM subsidy_policy p JOIN subsidy_tier t ON t.policy_id = p.id
+            ORDER BY p.effective_from, t.min_age
+            """)
+        var policies: [SubsidyPolicy] = []
+        var current: (id: Int, from: LocalDate, cap: Int?, tiers: [SubsidyTier])?
+        for row in rows.rows {
+            let id: Int = try row.decode(0)
+            if current?.id != id {
+                if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
+                current = (id, try row.decode(1), try row.decode(2), [])
+            }
+            current?.tiers.append(SubsidyTier(label: try row.decode(3), minAge: try row.decode(4), maxAge: try row.decode(5), subsidyFen: try row.decode(6)))
+        }
+        if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
+        return PolicyBook(policies)
+    }
+}

@@ -1,0 +1,121 @@
+import CanteenDomain
+import Postgres
+
+/// Canteen sites (SPEC §2.6): create, read, change, close.
+public struct SiteService: Sendable {
+    let db: Database
+    let clock: BusinessClock
+
+    public init(db: Database, clock: BusinessClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    static let columns = "code, name, kind, street, community, address, operator, phone, opens_on, closes_on, slots, default_price_fen"
+
+    public func create(_ draft: SiteDraft, by actor: Principal) async throws -> SiteView {
+        try actor.require(.admin, .bureau)
+        let site = try draft.validated()
+        let today = clock.today()
+        return try await db.write { session in
+            if try !session.query("SELECT 1 FROM site WHERE code = $1", [site.code]).isEmpty {
+                throw CanteenError(.duplicateSiteCode, "a site with code \(site.code) already exists")
+            }
+            try session.query(
+                "INSERT INTO site (\(Self.columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                Self.parameters(site))
+            try Audit.record(session, actor: actor, action: "site.create", entity: .site, entityID: site.code, detail: site)
+            return SiteView(site: site, today: today)
+        }
+    }
+
+    public struct Filter: Sendable {
+        public var street: String?
+        public var status: SiteStatus?
+        public init(street: String? = nil, status: SiteStatus? = nil) {
+            self.street = street
+            self.status = status
+        }
+    }
+
+    /// Sites in code order. Operators see only their own sites.
+    public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<SiteView> {
+        let today = clock.today()
+        let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
+        let rows = try await db.read { session in
+            try session.query("""
+                SELECT \(Self.columns) FROM site
+                WHERE ($1::text IS NULL OR street = $1)
+                  AND ($2::text IS NULL OR $2 = CASE WHEN opens_on > $3::date THEN 'preparing'
+                                                      WHEN closes_on <= $3::date THEN 'closed'
+                                                      ELSE 'operating' END)
+                  AND ($4::text IS NULL OR code > $4)
+                  AND ($5::text[] IS NULL OR code = ANY ($5::text[]))
+                ORDER BY code
+                LIMIT $6
+                """, [filter.street, filter.status?.rawValue, today, page.after, ownSites, page.limit + 1])
+        }
+        let views = try rows.rows.map { SiteView(site: try Self.site(from: $0), today: today) }
+        return Page(fetched: views, request: page, key: { $0.site.code })
+    }
+
+    public func get(_ code: String, by actor: Principal) async throws -> SiteView {
+        try actor.requireSite(code)
+        let today = clock.today()
+        let site = try await db.read { session in try Self.load(code, session) }
+        return SiteView(site: site, today: today)
+    }
+
+    public func update(_ code: String, _ patch: SitePatch, by actor: Principal) async throws -> SiteView {
+        try actor.require(.admin, .bureau)
+        let today = clock.today()
+        return try await db.write { session in
+            let before = try Self.load(code, session, forUpdate: true)
+            let after = try patch.applied(to: before)
+            try session.query("""
+                UPDATE site SET name = $2, kind = $3, street = $4, community = $5, address = $6, operator = $7,
+                    phone = $8, opens_on = $9, closes_on = $10, slots = $11, default_price_fen = $12, updated_at = now()
+                WHERE code = $1
+                """, Self.parameters(after))
+            let changes = Audit.changes(from: before, to: after)
+            if !changes.isEmpty {
+                try Audit.record(session, actor: actor, action: "site.update", entity: .site, entityID: code, detail: changes)
+            }
+            return SiteView(site: after, today: today)
+        }
+    }
+
+    /// Closes a site from `date` on: no meals can be logged there on or after it.
+    public func close(_ code: String, on date: LocalDate, by actor: Principal) async throws -> SiteView {
+        try await update(code, SitePatch(closesOn: .set(date.description)), by: actor)
+    }
+
+    static func load(_ code: String, _ session: Session, forUpdate: Bool = false) throws -> Site {
+        let sql = "SELECT \(columns) FROM site WHERE code = $1" + (forUpdate ? " FOR UPDATE" : "")
+        guard let row = try session.query(sql, [code]).first else {
+            throw CanteenError.notFound("site \(code)")
+        }
+        return try site(from: row)
+    }
+
+    static func parameters(_ site: Site) -> [any PostgresEncodable] {
+        [site.code, site.name, site.kind.rawValue, site.street, site.community, site.address, site.operatorName,
+         site.phone, site.opensOn, site.closesOn, TextArray(site.slots.map(\.rawValue)), site.defaultPriceFen]
+    }
+
+    static func site(from row: Row) throws -> Site {
+        Site(
+            code: try row.decode(0),
+            name: try row.decode(1),
+            kind: SiteKind(rawValue: try row.decode(2)) ?? .other,
+            street: try row.decode(3),
+            community: try row.decode(4),
+            address: try row.decode(5),
+            operatorName: try row.decode(6),
+            phone: try row.decode(7),
+            opensOn: try row.decode(8),
+            closesOn: try row.decode(9),
+            slots: try row.decode(10, as: TextArray.self).elements.compactMap(Slot.init(rawValue:)),
+            defaultPriceFen: try row.decode(11))
+    }
+}

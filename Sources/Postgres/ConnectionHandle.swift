@@ -1,0 +1,61 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Owns one libpq connection (`PGconn *`) and its cancel object (`PGcancel *`).
+///
+/// `@unchecked Sendable` is sound because of how it is used, which the compiler
+/// cannot see: the `PGconn` is only touched from its `Connection`'s serial queue,
+/// one job at a time, and the only call made from elsewhere is `PQcancel` on the
+/// separate `PGcancel` object, which libpq documents as safe to call from any
+/// thread. The `active` marker that decides whether a cancel may be sent is
+/// guarded by a mutex.
+final class ConnectionHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    private let cancelObject: OpaquePointer?
+    /// Which job currently runs statements here; a late cancel for an earlier job must not hit a later one.
+    private let active = Mutex<ObjectIdentifier?>(nil)
+    /// Prepared statement names by SQL text (touched on the serial queue only).
+    var preparedStatements: [String: String] = [:]
+
+    init(pointer: OpaquePointer) {
+        self.pointer = pointer
+        self.cancelObject = PQgetCancel(pointer)
+    }
+
+    deinit {
+        if let cancelObject { PQfreeCancel(cancelObject) }
+        PQfinish(pointer)
+    }
+
+    func begin(job: ObjectIdentifier) { active.withLock { $0 = job } }
+    func end() { active.withLock { $0 = nil } }
+
+    /// Asks the server to cancel the statement `job` is running, if it is still the one running here.
+    func cancel(job: ObjectIdentifier) {
+        active.withLock { current in
+            guard current == job, let cancelObject else { return }
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(cancelObject, &buffer, Int32(buffer.count))
+        }
+    }
+
+    /// Whether an idle connection is still usable. A terminated backend or a shut-down
+    /// server leaves a FATAL message and an end-of-file waiting on the socket: reading
+    /// whatever is there makes libpq notice and mark the connection bad.
+    var isHealthy: Bool {
+        guard PQstatus(pointer) == CONNECTION_OK, PQtransactionStatus(pointer) == PQTRANS_IDLE else { return false }
+        let socket = PQsocket(pointer)
+        guard socket >= 0 else { return false }
+        for _ in 0..<4 {
+            var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 0) > 0 else { break }
+            if PQconsumeInput(pointer) == 0 { return false }
+            _ = PQisBusy(pointer)  // parses what was read
+            if PQstatus(pointer) != CONNECTION_OK { return false }
+        }
+        return PQstatus(pointer) == CONNECTION_OK && PQtransactionStatus(pointer) == PQTRANS_IDLE
+    }
+}

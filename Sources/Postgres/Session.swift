@@ -1,0 +1,227 @@
+import CLibPQ
+import Foundation
+
+/// Cancellation state of one job on a connection, shared with the task that started it.
+final class JobCancellation: Sendable {
+    private let flag = AtomicFlag()
+    var isCancelled: Bool { flag.value }
+    func cancel() { flag.set() }
+}
+
+/// The synchronous statement API of one connection, valid only inside the closure
+/// that `PostgresPool.withSession` / `withTransaction` runs on the connection's
+/// own serial queue. It is deliberately not `Sendable`.
+public struct Session {
+    let handle: ConnectionHandle
+    let cancellation: JobCancellation
+
+    /// The SQLSTATE text field of a result (`PG_DIAG_SQLSTATE` does not import).
+    private static let diagSQLState = Int32(UInt8(ascii: "C"))
+    private static let diagConstraint = Int32(UInt8(ascii: "n"))
+    private static let diagColumn = Int32(UInt8(ascii: "c"))
+    private static let diagMessage = Int32(UInt8(ascii: "M"))
+
+    // MARK: statements
+
+    /// Runs one parameterised statement and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> QueryResult {
+        try checkCancelled()
+        let result = withParameters(parameters) { values, count in
+            PQexecParams(handle.pointer, sql, count, nil, values, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs one parameterised statement through a prepared statement cached on this connection.
+    @discardableResult
+    public func queryPrepared(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> QueryResult {
+        try checkCancelled()
+        let name: String
+        if let existing = handle.preparedStatements[sql] {
+            name = existing
+        } else {
+            name = "s\(handle.preparedStatements.count + 1)"
+            let prepared = PQprepare(handle.pointer, name, sql, Int32(parameters.count), nil)
+            _ = try consume(prepared)
+            handle.preparedStatements[sql] = name
+        }
+        let result = withParameters(parameters) { values, count in
+            PQexecPrepared(handle.pointer, name, count, values, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs one parameterised statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> Int {
+        try query(sql, parameters).affectedRows
+    }
+
+    /// Runs a script of one or more statements without parameters (migrations, `SET`, `BEGIN`).
+    public func executeScript(_ sql: String) throws {
+        try checkCancelled()
+        _ = try consume(PQexec(handle.pointer, sql))
+    }
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it
+    /// throws or when the task that asked for this work was cancelled.
+    public func transaction<T>(_ body: (Session) throws -> T) throws -> T {
+        try executeScript("BEGIN")
+        do {
+            let value = try body(self)
+            try checkCancelled()
+            try executeScript("COMMIT")
+            return value
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+    }
+
+    func rollbackQuietly() {
+        guard PQstatus(handle.pointer) == CONNECTION_OK,
+              PQtransactionStatus(handle.pointer) != PQTRANS_IDLE else { return }
+        if let result = PQexec(handle.pointer, "ROLLBACK") { PQclear(result) }
+    }
+
+    // MARK: COPY
+
+    /// Runs `COPY … FROM STDIN`, letting `feed` send the data in chunks, and returns the rows copied.
+    /// If `feed` throws, the copy is aborted and nothing it sent is kept.
+    @discardableResult
+    public func copyIn(_ sql: String, feed: (CopyWriter) throws -> Void) throws -> Int {
+        try checkCancelled()
+        guard let start = PQexec(handle.pointer, sql) else { throw connectionError() }
+        let status = PQresultStatus(start)
+        if status != PGRES_COPY_IN {
+            _ = try consume(start)
+            throw PostgresError(kind: .unexpected, serverMessage: "statement did not start COPY FROM STDIN")
+        }
+        PQclear(start)
+        let writer = CopyWriter(handle: handle, cancellation: cancellation)
+        do {
+            try feed(writer)
+            guard PQputCopyEnd(handle.pointer, nil) == 1 else { throw connectionError() }
+        } catch {
+            _ = PQputCopyEnd(handle.pointer, "aborted by client")
+            drainResults()
+            throw error
+        }
+        var copied = 0
+        var failure: (any Error)?
+        while let result = PQgetResult(handle.pointer) {
+            do { copied = try consume(result).affectedRows } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+        return copied
+    }
+
+    // MARK: internals
+
+    func checkCancelled() throws {
+        if cancellation.isCancelled { throw CancellationError() }
+    }
+
+    private func drainResults() {
+        while let result = PQgetResult(handle.pointer) { PQclear(result) }
+    }
+
+    private func withParameters(_ parameters: [any PostgresEncodable],
+                                _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> OpaquePointer?) -> OpaquePointer? {
+        let texts = parameters.map { $0.postgresText }
+        // strdup'd copies stay valid for the whole call; freed right after.
+        let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        let pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+        return pointers.withUnsafeBufferPointer { buffer in
+            body(buffer.baseAddress, Int32(buffer.count))
+        }
+    }
+
+    /// Copies a result out, clears it, and turns failures into `PostgresError`.
+    func consume(_ result: OpaquePointer?) throws -> QueryResult {
+        guard let result else { throw connectionError() }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
+            let rowCount = Int(PQntuples(result))
+            let columnCount = Int(PQnfields(result))
+            var columns: [String] = []
+            columns.reserveCapacity(columnCount)
+            for c in 0..<columnCount { columns.append(String(cString: PQfname(result, Int32(c)))) }
+            var values: [String?] = []
+            values.reserveCapacity(rowCount * columnCount)
+            for r in 0..<rowCount {
+                for c in 0..<columnCount {
+                    if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                        values.append(nil)
+                    } else {
+                        values.append(String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                    }
+                }
+            }
+            return QueryResult(columns: columns, values: values, affectedRows: rowCount)
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT:
+            let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+            return QueryResult(columns: [], values: [], affectedRows: affected)
+        default:
+            throw serverError(result)
+        }
+    }
+
+    private func field(_ result: OpaquePointer, _ code: Int32) -> String? {
+        guard let value = PQresultErrorField(result, code) else { return nil }
+        return String(cString: value)
+    }
+
+    private func serverError(_ result: OpaquePointer) -> any Error {
+        let state = field(result, Self.diagSQLState).map(SQLState.init(rawValue:))
+        if state == .queryCanceled, cancellation.isCancelled { return CancellationError() }
+        if state == nil, PQstatus(handle.pointer) != CONNECTION_OK { return connectionError() }
+        return PostgresError(
+            kind: .server,
+            sqlState: state,
+            serverMessage: field(result, Self.diagMessage) ?? String(cString: PQresultErrorMessage(result)),
+            constraint: field(result, Self.diagConstraint),
+            column: field(result, Self.diagColumn)
+        )
+    }
+
+    func connectionError() -> PostgresError {
+        let message = String(cString: PQerrorMessage(handle.pointer)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(kind: .connection, serverMessage: message.isEmpty ? "connection lost" : message)
+    }
+}
+
+@available(*, unavailable)
+extension Session: Sendable {}
+
+/// Sends the data of a `COPY … FROM STDIN`.
+public struct CopyWriter {
+    let handle: ConnectionHandle
+    let cancellation: JobCancellation
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if cancellation.isCancelled { throw CancellationError() }
+        guard bytes.count > 0 else { return }
+        let sent = bytes.withMemoryRebound(to: CChar.self) { chars in
+            PQputCopyData(handle.pointer, chars.baseAddress, Int32(chars.count))
+        }
+        guard sent == 1 else {
+            throw PostgresError(kind: .connection, serverMessage: String(cString: PQerrorMessage(handle.pointer)))
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    public func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+@available(*, unavailable)
+extension CopyWriter: Sendable {}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import CanteenDomain
+import CanteenService
+import Foundation
+import Postgres
+
+struct DBCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Migrate, inspect and seed the database.",
+        subcommands: [Migrate.self, Status.self, Seed.self])
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending migrations from sql/, each once, in order.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let migrator = try Migrator(directory: try ProjectFiles.migrationsFolder())
+                let applied = try await migrator.migrate(context.pool)
+                let statuses = try await migrator.status(context.pool)
+                let report = MigrationReport(applied: applied.map(\.label), statuses: statuses, clock: context.services.clock)
+                try context.output.show(report) {
+                    if applied.isEmpty {
+                        print("database is up to date (\(statuses.count) migrations applied)")
+                    } else {
+                        for label in report.applied { print("applied \(label)") }
+                    }
+                }
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List applied and pending migrations.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let migrator = try Migrator(directory: try ProjectFiles.migrationsFolder())
+                let statuses = try await migrator.status(context.pool)
+                try context.output.show(MigrationReport(applied: [], statuses: statuses, clock: context.services.clock)) {
+                    var table = TextTable("VERSION", "NAME", "STATE", "APPLIED AT")
+                    for s in statuses {
+                        table.add(String(format: "%04d", s.version), s.name, s.state.rawValue,
+                                  s.appliedAt.map { context.services.clock.timestamp($0) } ?? "")
+                    }
+                    print(table.render())
+                }
+            }
+        }
+    }
+
+    struct Seed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Load the canteen sites of seeds/ (idempotent).")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let folder = try ProjectFiles.seedsFolder()
+                let result = try await SeedLoader(services: context.services, actor: context.actor)
+                    .loadSites(from: folder.appendingPathComponent("sites.json"))
+                try context.output.show(result) {
+                    print("sites: created \(result.created), already present \(result.existing)")
+                }
+            }
+        }
+    }
+}
+
+/// `db migrate` / `db status` as JSON: what was applied now, and every migration's state.
+struct MigrationReport: Encodable {
+    struct Entry: Encodable {
+        let version: Int
+        let name: String
+        let state: String
+        let appliedAt: String?
+
+        enum CodingKeys: String, CodingKey {
+            case version, name, state
+            case appliedAt = "applied_at"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(version, forKey: .version)
+            try c.encode(name, forKey: .name)
+            try c.encode(state, forKey: .state)
+            try c.encode(appliedAt, forKey: .appliedAt)
+        }
+    }
+
+    let applied: [String]
+    let migrations: [Entry]
+
+    init(applied: [String], statuses: [Migrator.Status], clock: BusinessClock) {
+        self.applied = applied
+        self.migrations = statuses.map {
+            Entry(version: $0.version, name: $0.name, state: $0.state.rawValue, appliedAt: $0.appliedAt.map(clock.timestamp))
+        }
+    }
+}
+
+extension Migrator.Migration {
+    var label: String { String(format: "%04d_", version) + name }
+}
