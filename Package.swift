@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -65,7 +66,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CanteenDomainTests",
-            dependencies: ["CanteenDomain"],
+            dependencies: ["CanteenDomain", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -75,7 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CanteenServiceTests",
-            dependencies: ["CanteenService", "TestSupport"],
+            dependencies: ["CanteenService", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

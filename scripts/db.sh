@@ -46,7 +46,8 @@ run_user() {
 
 as_user() {
   local user=$1; shift
-  if [ "$user" = "$(id -un)" ]; then "$@"; else runuser -u "$user" -- "$@"; fi
+  # From /, which the server's user can always enter (it may not enter the checkout).
+  if [ "$user" = "$(id -un)" ]; then "$@"; else (cd / && runuser -u "$user" -- "$@"); fi
 }
 
 # Where the cluster lives: .local/ in the checkout when the server's user can

@@ -78,7 +78,7 @@ public struct SiteDraft: Sendable, Decodable {
         return kind
     }
 
-    static func date(_ text: String?, _ field: String, required: Bool, _ v: inout Validation) -> LocalDate? {
+    public static func date(_ text: String?, _ field: String, required: Bool, _ v: inout Validation) -> LocalDate? {
         guard let text else {
             if required { v.fail(field, "is required") }
             return nil
@@ -90,7 +90,7 @@ public struct SiteDraft: Sendable, Decodable {
         return date
     }
 
-    static func phone(_ text: String?, _ v: inout Validation) -> String? {
+    public static func phone(_ text: String?, _ v: inout Validation) -> String? {
         guard let phone = v.text(text, "phone", required: false, maxLength: TextLimits.phone) else { return nil }
         let allowed = phone.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || "+- ()".unicodeScalars.contains($0) }
         if !allowed {

@@ -8,6 +8,10 @@ public struct CanteenServices: Sendable {
     public let clock: BusinessClock
     public let sites: SiteService
     public let policies: PolicyService
+    public let diners: DinerService
+    public let meals: MealService
+    public let quotes: QuoteService
+    public let importer: MealImporter
 
     public init(pool: PostgresPool, clock: BusinessClock, logger: Logger = Logger(label: "canteen")) {
         let db = Database(pool: pool, logger: logger)
@@ -15,5 +19,9 @@ public struct CanteenServices: Sendable {
         self.clock = clock
         self.sites = SiteService(db: db, clock: clock)
         self.policies = PolicyService(db: db, clock: clock)
+        self.diners = DinerService(db: db, clock: clock)
+        self.meals = MealService(db: db, clock: clock)
+        self.quotes = QuoteService(db: db, clock: clock)
+        self.importer = MealImporter(db: db, clock: clock)
     }
 }

@@ -68,6 +68,12 @@ enum ConstraintErrors {
             return .validation([FieldError(field: "effective_from", message: "a policy already starts on this date")])
         case (SQLState.exclusionViolation, "subsidy_tier_no_overlap"):
             return .validation([FieldError(field: "tiers", message: "tiers overlap")])
+        case (SQLState.uniqueViolation, "diner_resident_id_key"):
+            return CanteenError(.duplicateResidentID, "a diner with this resident ID is already registered")
+        case (SQLState.uniqueViolation, "diner_card_no_key"):
+            return CanteenError(.duplicateCardNo, "this card number already belongs to another diner")
+        case (SQLState.foreignKeyViolation, "diner_home_site_fkey"):
+            return .validation([FieldError(field: "home_site", message: "no such site")])
         default:
             return nil
         }

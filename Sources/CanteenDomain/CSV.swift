@@ -1,0 +1,98 @@
+/// RFC 4180 CSV: a reader that keeps line numbers (for rejects files) and a writer with correct quoting.
+public enum CSV {
+    /// One record and the line of the file it starts on (1-based, the header is line 1).
+    public struct Record: Sendable {
+        public let line: Int
+        public let fields: [String]
+    }
+
+    /// Parses `bytes` (UTF-8; a leading BOM is skipped; CRLF or LF line ends; quoted
+    /// fields may hold commas, quotes and line breaks). Invalid UTF-8 is replaced, not fatal.
+    /// Blank lines are skipped.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Record) throws -> Void) rethrows {
+        var i = 0
+        let n = bytes.count
+        if n >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
+        var line = 1
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var recordLine = 1
+        var inQuotes = false
+        var fieldWasQuoted = false
+        func endField() {
+            fields.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
+            fieldWasQuoted = false
+        }
+        while i < n {
+            let b = bytes[i]
+            if inQuotes {
+                if b == UInt8(ascii: "\"") {
+                    if i + 1 < n, bytes[i + 1] == UInt8(ascii: "\"") {
+                        field.append(b)
+                        i += 2
+                        continue
+                    }
+                    inQuotes = false
+                } else {
+                    if b == UInt8(ascii: "\n") { line += 1 }
+                    field.append(b)
+                }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: ","):
+                endField()
+            case UInt8(ascii: "\""):
+                if field.isEmpty && !fieldWasQuoted {
+                    inQuotes = true
+                    fieldWasQuoted = true
+                } else {
+                    field.append(b)  // a stray quote inside an unquoted field is kept as text
+                }
+            case UInt8(ascii: "\r"):
+                break
+            case UInt8(ascii: "\n"):
+                endField()
+                if !(fields.count == 1 && fields[0].isEmpty) {
+                    try body(Record(line: recordLine, fields: fields))
+                }
+                fields.removeAll(keepingCapacity: true)
+                line += 1
+                recordLine = line
+            default:
+                field.append(b)
+            }
+            i += 1
+        }
+        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted {
+            endField()
+            if !(fields.count == 1 && fields[0].isEmpty) {
+                try body(Record(line: recordLine, fields: fields))
+            }
+        }
+    }
+
+    /// Parses a whole string (tests, small files).
+    public static func records(_ text: String) -> [Record] {
+        var out: [Record] = []
+        var copy = text
+        copy.withUTF8 { parse($0) { out.append($0) } }
+        return out
+    }
+
+    /// One CSV line (CRLF-terminated) with fields quoted where they need it.
+    public static func line(_ fields: [String]) -> String {
+        fields.map(quote).joined(separator: ",") + "\r\n"
+    }
+
+    public static func quote(_ field: String) -> String {
+        let needs = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" } || field.hasPrefix(" ") || field.hasSuffix(" ")
+        guard needs else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The byte-order mark that makes Excel read UTF-8.
+    public static let byteOrderMark = "\u{FEFF}"
+}

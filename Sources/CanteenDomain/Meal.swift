@@ -1,0 +1,237 @@
+/// Whether a meal counts.
+public enum MealStatus: String, Sendable, Codable, CaseIterable {
+    case valid, void
+}
+
+/// A logged meal. Age, bracket and subsidy were computed once, when it was logged.
+public struct Meal: Sendable, Equatable {
+    public let id: Int
+    public let dinerID: Int
+    public let siteCode: String
+    public let servedOn: LocalDate
+    public let slot: Slot
+    public let priceFen: Int
+    public let delivery: Bool
+    public let age: Int
+    public let bracket: String
+    public let subsidyFen: Int
+    public let payableFen: Int
+    public let status: MealStatus
+    public let claimID: Int?
+    public let createdAt: String
+    public let voidReason: String?
+    public let voidedBy: String?
+    public let voidedAt: String?
+
+    public init(id: Int, dinerID: Int, siteCode: String, servedOn: LocalDate, slot: Slot, priceFen: Int, delivery: Bool,
+                age: Int, bracket: String, subsidyFen: Int, payableFen: Int, status: MealStatus, claimID: Int?,
+                createdAt: String, voidReason: String? = nil, voidedBy: String? = nil, voidedAt: String? = nil) {
+        self.id = id
+        self.dinerID = dinerID
+        self.siteCode = siteCode
+        self.servedOn = servedOn
+        self.slot = slot
+        self.priceFen = priceFen
+        self.delivery = delivery
+        self.age = age
+        self.bracket = bracket
+        self.subsidyFen = subsidyFen
+        self.payableFen = payableFen
+        self.status = status
+        self.claimID = claimID
+        self.createdAt = createdAt
+        self.voidReason = voidReason
+        self.voidedBy = voidedBy
+        self.voidedAt = voidedAt
+    }
+}
+
+extension Meal: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, slot, delivery, age, bracket, status
+        case dinerID = "diner_id"
+        case siteCode = "site_code"
+        case servedOn = "served_on"
+        case priceFen = "price_fen"
+        case subsidyFen = "subsidy_fen"
+        case payableFen = "payable_fen"
+        case claimID = "claim_id"
+        case createdAt = "created_at"
+        case voidReason = "void_reason"
+        case voidedBy = "voided_by"
+        case voidedAt = "voided_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(dinerID, forKey: .dinerID)
+        try c.encode(siteCode, forKey: .siteCode)
+        try c.encode(servedOn, forKey: .servedOn)
+        try c.encode(slot, forKey: .slot)
+        try c.encode(priceFen, forKey: .priceFen)
+        try c.encode(delivery, forKey: .delivery)
+        try c.encode(age, forKey: .age)
+        try c.encode(bracket, forKey: .bracket)
+        try c.encode(subsidyFen, forKey: .subsidyFen)
+        try c.encode(payableFen, forKey: .payableFen)
+        try c.encode(status, forKey: .status)
+        try c.encode(claimID, forKey: .claimID)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(voidReason, forKey: .voidReason)
+        try c.encode(voidedBy, forKey: .voidedBy)
+        try c.encode(voidedAt, forKey: .voidedAt)
+    }
+}
+
+/// How a request names the diner.
+public enum DinerReference: Sendable, Equatable, CustomStringConvertible {
+    case id(Int)
+    case residentID(String)
+    case cardNo(String)
+
+    /// For idempotency fingerprints only (never logged).
+    var canonical: String {
+        switch self {
+        case .id(let id): return "id:\(id)"
+        case .residentID(let value): return "rid:\(value)"
+        case .cardNo(let card): return "card:\(card)"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .id(let id): return "diner \(id)"
+        case .residentID(let value): return "resident ID \(ResidentID.mask(value))"
+        case .cardNo(let card): return "card \(card)"
+        }
+    }
+}
+
+/// A checked request to log one meal.
+public struct MealRequest: Sendable, Equatable {
+    public let siteCode: String
+    public let diner: DinerReference
+    public let slot: Slot
+    /// `nil`: the site's default price.
+    public let priceFen: Int?
+    /// `nil`: today.
+    public let servedOn: LocalDate?
+    public let delivery: Bool
+    public let idempotencyKey: String?
+
+    public init(siteCode: String, diner: DinerReference, slot: Slot, priceFen: Int?, servedOn: LocalDate?, delivery: Bool, idempotencyKey: String?) {
+        self.siteCode = siteCode
+        self.diner = diner
+        self.slot = slot
+        self.priceFen = priceFen
+        self.servedOn = servedOn
+        self.delivery = delivery
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// The content an idempotency key is bound to, as the client sent it (an omitted
+    /// `served_on` stays omitted, so a retry after midnight still replays).
+    public var fingerprint: String {
+        [siteCode, diner.canonical, servedOn?.description ?? "", slot.rawValue,
+         priceFen.map(String.init) ?? "", delivery ? "1" : "0"].joined(separator: "|")
+    }
+}
+
+/// A meal as a user sends it, before validation (the body of `POST /v1/meals`, an item of a batch).
+public struct MealDraft: Sendable, Decodable {
+    public var siteCode: String?
+    public var dinerID: Int?
+    public var residentID: String?
+    public var cardNo: String?
+    public var slot: String?
+    public var priceFen: Int?
+    public var servedOn: String?
+    public var delivery: Bool?
+    public var clientRef: String?
+
+    public init(siteCode: String?, dinerID: Int? = nil, residentID: String? = nil, cardNo: String? = nil, slot: String?,
+                priceFen: Int?, servedOn: String? = nil, delivery: Bool? = nil, clientRef: String? = nil) {
+        self.siteCode = siteCode
+        self.dinerID = dinerID
+        self.residentID = residentID
+        self.cardNo = cardNo
+        self.slot = slot
+        self.priceFen = priceFen
+        self.servedOn = servedOn
+        self.delivery = delivery
+        self.clientRef = clientRef
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case slot, delivery
+        case siteCode = "site_code"
+        case dinerID = "diner_id"
+        case residentID = "resident_id"
+        case cardNo = "card_no"
+        case priceFen = "price_fen"
+        case servedOn = "served_on"
+        case clientRef = "client_ref"
+    }
+
+    public static let maximumKeyLength = 100
+
+    /// Checks the request's own content (what needs no database), with the SPEC's error codes.
+    public func validated(today: LocalDate, idempotencyKey: String?) throws -> MealRequest {
+        guard let site = siteCode?.trimmingWhitespace(), !site.isEmpty else {
+            throw CanteenError.invalidRequest("site_code is required", field: "site_code")
+        }
+        let named = [dinerID != nil, residentID != nil, cardNo != nil].filter { $0 }.count
+        guard named == 1 else {
+            throw CanteenError.invalidRequest("name the diner by exactly one of diner_id, resident_id, card_no", field: "diner_id")
+        }
+        let diner: DinerReference
+        if let dinerID {
+            guard dinerID > 0 else { throw CanteenError.invalidRequest("diner_id must be a positive integer", field: "diner_id") }
+            diner = .id(dinerID)
+        } else if let residentID {
+            diner = .residentID(try ResidentID(parsing: residentID, today: today).value)
+        } else {
+            var v = Validation()
+            guard let card = DinerDraft.cardNumber(cardNo, &v) else {
+                throw CanteenError.invalidRequest("card_no must be 1–32 of A-Z, a-z, 0-9 and -", field: "card_no")
+            }
+            diner = .cardNo(card)
+        }
+        guard let slotName = slot else { throw CanteenError.invalidRequest("slot is required", field: "slot") }
+        guard let slot = Slot(rawValue: slotName) else {
+            throw CanteenError.invalidRequest("slot must be breakfast, lunch or dinner", field: "slot")
+        }
+        if let priceFen, !(0...Money.maximumMealPrice.fen).contains(priceFen) {
+            throw CanteenError(.invalidPrice, "price_fen must be 0–\(Money.maximumMealPrice.fen)",
+                               errors: [FieldError(field: "price_fen", message: "must be 0–\(Money.maximumMealPrice.fen)")])
+        }
+        let servedOn = try Self.servedOn(self.servedOn, today: today)
+        let key = try Self.key(idempotencyKey)
+        return MealRequest(siteCode: site, diner: diner, slot: slot, priceFen: priceFen, servedOn: servedOn,
+                           delivery: delivery ?? false, idempotencyKey: key)
+    }
+
+    static func servedOn(_ text: String?, today: LocalDate) throws -> LocalDate? {
+        guard let text else { return nil }
+        guard let date = LocalDate(iso: text) else {
+            throw CanteenError(.invalidDate, "served_on must be a date YYYY-MM-DD",
+                               errors: [FieldError(field: "served_on", message: "must be a date YYYY-MM-DD")])
+        }
+        guard date <= today else {
+            throw CanteenError(.invalidDate, "served_on \(date) is in the future (today is \(today))",
+                               errors: [FieldError(field: "served_on", message: "must not be in the future")])
+        }
+        return date
+    }
+
+    /// Idempotency keys and client refs: 1–100 printable ASCII characters.
+    public static func key(_ text: String?) throws -> String? {
+        guard let text else { return nil }
+        guard !text.isEmpty, text.utf8.count <= maximumKeyLength,
+              text.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E }) else {
+            throw CanteenError.invalidRequest("an idempotency key must be 1–\(maximumKeyLength) printable ASCII characters", field: "client_ref")
+        }
+        return text
+    }
+}

@@ -1,0 +1,65 @@
+/// Age on a date: completed years since the birth date. A birthday counts on the
+/// day itself; someone born on 29 February turns a year older on 1 March in years
+/// that are not leap years (28 February still sorts before 29 February).
+public func age(bornOn birth: LocalDate, on date: LocalDate) -> Int {
+    let years = date.year - birth.year
+    return (date.month, date.day) < (birth.month, birth.day) ? years - 1 : years
+}
+
+/// Why a meal gets no subsidy.
+public enum IneligibleReason: String, Sendable, Codable {
+    case noPolicy = "no_policy"
+    case noTier = "no_tier"
+    case dailyCapReached = "daily_cap_reached"
+    case dinerInactive = "diner_inactive"
+    case alreadyServed = "already_served"
+
+    public var explanation: String {
+        switch self {
+        case .noPolicy: return "no subsidy policy is in force on this date"
+        case .noTier: return "no tier of the policy covers this age"
+        case .dailyCapReached: return "the daily cap of subsidised meals is already reached"
+        case .dinerInactive: return "the diner is not active on this date"
+        case .alreadyServed: return "the diner already has a meal in this slot on this date"
+        }
+    }
+}
+
+/// What one meal costs the diner and the government (SPEC §2.4–2.5).
+public struct MealSubsidy: Sendable, Equatable {
+    public let age: Int
+    public let bracket: String
+    public let subsidyFen: Int
+    public let payableFen: Int
+    public let reason: IneligibleReason?
+
+    public var eligible: Bool { subsidyFen > 0 }
+
+    public init(age: Int, bracket: String, subsidyFen: Int, payableFen: Int, reason: IneligibleReason?) {
+        self.age = age
+        self.bracket = bracket
+        self.subsidyFen = subsidyFen
+        self.payableFen = payableFen
+        self.reason = reason
+    }
+}
+
+/// The subsidy rule as a pure function of the policy, the birth date, the date,
+/// the price and how many subsidised meals the diner already had that day.
+public enum SubsidyRule {
+    public static func subsidy(policy: SubsidyPolicy?, birthDate: LocalDate, servedOn: LocalDate,
+                               priceFen: Int, subsidisedEarlierThatDay: Int) -> MealSubsidy {
+        let years = age(bornOn: birthDate, on: servedOn)
+        guard let policy else {
+            return MealSubsidy(age: years, bracket: SubsidyPolicy.noTierBracket, subsidyFen: 0, payableFen: priceFen, reason: .noPolicy)
+        }
+        guard let tier = policy.tier(forAge: years) else {
+            return MealSubsidy(age: years, bracket: SubsidyPolicy.noTierBracket, subsidyFen: 0, payableFen: priceFen, reason: .noTier)
+        }
+        if let cap = policy.maxSubsidizedMealsPerDay, subsidisedEarlierThatDay >= cap {
+            return MealSubsidy(age: years, bracket: tier.label, subsidyFen: 0, payableFen: priceFen, reason: .dailyCapReached)
+        }
+        let subsidy = min(tier.subsidyFen, max(priceFen, 0))
+        return MealSubsidy(age: years, bracket: tier.label, subsidyFen: subsidy, payableFen: priceFen - subsidy, reason: nil)
+    }
+}

@@ -1,0 +1,48 @@
+import CanteenDomain
+import Postgres
+
+extension DinerService {
+    /// A diner found by resident ID or card number, with what they would get today.
+    public struct Lookup: Sendable, Encodable {
+        public let diner: DinerView
+        public let today: QuoteService.Today
+
+        enum CodingKeys: String, CodingKey { case today }
+
+        public func encode(to encoder: any Encoder) throws {
+            try diner.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(today, forKey: .today)
+        }
+    }
+
+    /// Any operator may look up any diner (the subsidy follows the person); the slots
+    /// are those of `siteCode`, else the diner's home site, else all three.
+    public func lookup(residentID: String?, cardNo: String?, siteCode: String? = nil, by actor: Principal) async throws -> Lookup {
+        let today = clock.today()
+        let clock = self.clock
+        let key: (column: String, value: String)
+        switch (residentID, cardNo) {
+        case (let raw?, nil):
+            key = ("resident_id", try ResidentID(parsing: raw, today: today).value)
+        case (nil, let card?):
+            key = ("card_no", card.trimmingWhitespace())
+        default:
+            throw CanteenError.invalidRequest("give exactly one of resident_id, card_no", field: "resident_id")
+        }
+        return try await db.read { session in
+            let column = key.column == "resident_id" ? "d.resident_id" : "d.card_no"
+            guard let row = try session.query("SELECT \(Self.columns) FROM diner d WHERE \(column) = $2", [today, key.value]).first else {
+                throw CanteenError.notFound("diner")
+            }
+            let diner = try Self.diner(from: row, clock: clock)
+            var slots = Slot.allCases
+            if let code = siteCode ?? diner.homeSite,
+               let siteRow = try session.query("SELECT slots FROM site WHERE code = $1", [code]).first {
+                slots = try siteRow.decode(0, as: TextArray.self).elements.compactMap(Slot.init(rawValue:))
+            }
+            let facts = try QuoteService.facts(dinerID: diner.id, on: today, session)
+            return Lookup(diner: DinerView(diner), today: QuoteService.today(facts, on: today, slots: slots))
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import CanteenDomain
+import Foundation
+import Postgres
+
+/// Diners (SPEC §2.7): registration, changes, look-ups, status history.
+public struct DinerService: Sendable {
+    let db: Database
+    let clock: BusinessClock
+
+    public init(db: Database, clock: BusinessClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    /// Columns of a diner row, with the status in force on `$1` (a date).
+    static let columns = """
+        d.id, d.name, d.resident_id, d.sex, d.birth_date, d.phone, d.address, d.community, d.home_site, d.card_no,
+        coalesce((SELECT ds.status FROM diner_status ds WHERE ds.diner_id = d.id AND ds.effective_on <= $1::date
+                  ORDER BY ds.effective_on DESC LIMIT 1), 'active'),
+        d.registered_at
+        """
+
+    public func register(_ draft: DinerDraft, by actor: Principal) async throws -> DinerView {
+        try actor.require(.admin, .operator)
+        let today = clock.today()
+        let valid = try draft.validated(today: today)
+        var homeSite = valid.homeSite
+        if actor.isOperator {
+            if let site = homeSite {
+                try actor.requireSite(site)
+            } else if actor.siteCodes.count == 1 {
+                homeSite = actor.siteCodes.first  // an operator's diners belong to its site unless it says otherwise
+            }
+        }
+        let clock = self.clock
+        let home = homeSite
+        do {
+            return try await db.write { session in
+                let homeSite = home
+                try Self.checkUnique(session, residentID: valid.residentID.value, cardNo: valid.cardNo, except: nil)
+                if let homeSite, try session.query("SELECT 1 FROM site WHERE code = $1", [homeSite]).isEmpty {
+                    throw CanteenError.validation([FieldError(field: "home_site", message: "site \(homeSite) does not exist")])
+                }
+                let id: Int = try session.query("""
+                    INSERT INTO diner (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+                    """, [valid.name, valid.residentID.value, valid.residentID.sex.rawValue, valid.residentID.birthDate,
+                          valid.phone, valid.address, valid.community, homeSite, valid.cardNo]).first!.decode(0)
+                try session.query("INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) VALUES ($1, '1900-01-01', 'active', $2)",
+                                  [id, actor.name])
+                let diner = try Self.load(id, today: today, session, clock: clock)
+                try Audit.record(session, actor: actor, action: "diner.create", entity: .diner, entityID: String(id),
+                                 detail: DinerView(diner))
+                return DinerView(diner, showsResidentID: actor.seesFullResidentID)
+            }
+        } catch let error as CanteenError where error.code == .duplicateResidentID || error.code == .duplicateCardNo {
+            // A concurrent registration won the unique constraint: name the diner it created.
+            guard error.existingDinerID == nil else { throw error }
+            var named = error
+            named.existingDinerID = try? await db.read { session in
+                try session.query("SELECT id FROM diner WHERE resident_id = $1 OR card_no = $2",
+                                  [valid.residentID.value, valid.cardNo]).first?.decode(0, as: Int.self)
+            }
+            throw named
+        }
+    }
+
+    static func checkUnique(_ session: Session, residentID: String?, cardNo: String?, except id: Int?) throws {
+        if let residentID, let row = try session.query("SELECT id FROM diner WHERE resident_id = $1 AND id IS DISTINCT FROM $2", [residentID, id]).first {
+            throw CanteenError(.duplicateResidentID, "a diner with this resident ID is already registered",
+                               existingDinerID: try row.decode(0))
+        }
+        if let cardNo, let row = try session.query("SELECT id FROM diner WHERE card_no = $1 AND id IS DISTINCT FROM $2", [cardNo, id]).first {
+            throw CanteenError(.duplicateCardNo, "card \(cardNo) already belongs to another diner", existingDinerID: try row.decode(0))
+        }
+    }
+
+    public func get(_ id: Int, by actor: Principal) async throws -> DinerView {
+        let today = clock.today()
+        let clock = self.clock
+        let diner = try await db.read { session in try Self.load(id, today: today, session, clock: clock) }
+        try Self.requireAccess(diner, actor)
+        return DinerView(diner, showsResidentID: actor.seesFullResidentID)
+    }
+
+    /// Operators reach a diner by id only when its home site is one of theirs.
+    static func requireAccess(_ diner: Diner, _ actor: Principal) throws {
+        guard actor.isOperator else { return }
+        guard let home = diner.homeSite, actor.siteCodes.contains(home) else {
+            throw CanteenError(.forbidden, "diner \(diner.id) does not belong to this token's sites")
+        }
+    }
+
+    public struct Filter: Sendable {
+        public var query: String?
+        public var community: String?
+        public var homeSite: String?
+        public init(query: String? = nil, community: String? = nil, homeSite: String? = nil) {
+            self.query = query
+            self.community = community
+            self.homeSite = homeSite
+        }
+    }
+
+    /// Diners in id order. `q` matches part of the name, or a whole card number or resident ID.
+    public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<DinerView> {
+        let today = clock.today()
+        let clock = self.clock
+        let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
+        let after = try page.after.map { key -> Int in
+            guard let id = Int(key) else { throw CanteenError.invalidRequest("cursor is not one this service issued", field: "cursor") }
+            return id
+        }
+        let query = filter.query?.trimmingWhitespace()
+        let pattern = query.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let normalizedID = query.flatMap { try? ResidentID(parsing: $0, today: today).value }
+        let diners = try await db.read { session in
+            try session.query("""
+                SELECT \(Self.columns) FROM diner d
+                WHERE ($2::text IS NULL OR d.name LIKE $2 OR d.card_no = $3 OR d.resident_id = $4)
+                  AND ($5::text IS NULL OR d.community = $5)
+                  AND ($6::text IS NULL OR d.home_site = $6)
+                  AND ($7::text[] IS NULL OR d.home_site = ANY ($7::text[]))
+                  AND ($8::bigint IS NULL OR d.id > $8)
+                ORDER BY d.id
+                LIMIT $9
+                """, [today, pattern, query, normalizedID, filter.community, filter.homeSite, ownSites, after, page.limit + 1])
+                .rows.map { try Self.diner(from: $0, clock: clock) }
+        }
+        let views = diners.map { DinerView($0, showsResidentID: false) }
+        return Page(fetched: views, request: page, key: { String($0.diner.id) })
+    }
+
+    public func update(_ id: Int, _ patch: DinerPatch, by actor: Principal) async throws -> DinerView {
+        try actor.require(.admin, .operator)
+        let today = clock.today()
+        let clock = self.clock
+        return try await db.write { session in
+            try session.query("SELECT 1 FROM diner WHERE id = $1 FOR UPDATE", [id])
+            let before = try Self.load(id, today: today, session, clock: clock)
+            try Self.requireAccess(before, actor)
+            let after = try patch.applied(to: before)
+            if actor.isOperator, let home = after.homeSite { try actor.requireSite(home) }
+            try Self.checkUnique(session, residentID: nil, cardNo: after.cardNo, except: id)
+            if let home = after.homeSite, try session.query("SELECT 1 FROM site WHERE code = $1", [home]).isEmpty {
+                throw CanteenError.validation([FieldError(field: "home_site", message: "site \(home) does not exist")])
+            }
+            try session.query("""
+                UPDATE diner SET name = $2, phone = $3, address = $4, community = $5, home_site = $6, card_no = $7, updated_at = now()
+                WHERE id = $1
+                """, [id, after.name, after.phone, after.address, after.community, after.homeSite, after.cardNo])
+            let changes = Audit.changes(from: DinerView(before), to: DinerView(after))
+            if !changes.isEmpty {
+                try Audit.record(session, actor: actor, action: "diner.update", entity: .diner, entityID: String(id), detail: changes)
+            }
+            return DinerView(after, showsResidentID: actor.seesFullResidentID)
+        }
+    }
+
+    /// Records a status from `effectiveOn` on. A second change on the same date replaces the first.
+    public func setStatus(_ id: Int, status: String?, effectiveOn: String?, by actor: Principal) async throws -> DinerView {
+        try actor.require(.admin, .operator)
+        var v = Validation()
+        let parsed = status.flatMap(DinerStatus.init(rawValue:))
+        if parsed == nil { v.fail("status", "must be one of active, suspended, deceased, moved_out") }
+        let date = SiteDraft.date(effectiveOn, "effective_on", required: true, &v)
+        try v.check()
+        guard let parsed, let date else { throw CanteenError.validation(v.errors) }
+        let today = clock.today()
+        let clock = self.clock
+        return try await db.write { session in
+            try session.query("SELECT 1 FROM diner WHERE id = $1 FOR UPDATE", [id])
+            let before = try Self.load(id, today: today, session, clock: clock)
+            try Self.requireAccess(before, actor)
+            try session.query("""
+                INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (diner_id, effective_on) DO UPDATE SET status = excluded.status, recorded_at = now(), recorded_by = excluded.recorded_by
+                """, [id, date, parsed.rawValue, actor.name])
+            try Audit.record(session, actor: actor, action: "diner.status", entity: .diner, entityID: String(id),
+                             detail: ["status": parsed.rawValue, "effective_on": date.description])
+            let after = try Self.load(id, today: today, session, clock: clock)
+            return DinerView(after, showsResidentID: actor.seesFullResidentID)
+        }
+    }
+
+    /// One diner's status on each date is what `history` says: `(effective_on, status)` oldest first.
+    public func statusHistory(_ id: Int, by actor: Principal) async throws -> [(LocalDate, DinerStatus)] {
+        _ = try await get(id, by: actor)
+        return try await db.read { session in
+            try session.query("SELECT effective_on, status FROM diner_status WHERE diner_id = $1 ORDER BY effective_on", [id]).rows.map {
+                (try $0.decode(0, as: LocalDate.self), DinerStatus(rawValue: try $0.decode(1)) ?? .active)
+            }
+        }
+    }
+
+    static func load(_ id: Int, today: LocalDate, _ session: Session, clock: BusinessClock) throws -> Diner {
+        guard let row = try session.query("SELECT \(columns) FROM diner d WHERE d.id = $2", [today, id]).first else {
+            throw CanteenError.notFound("diner \(id)")
+        }
+        return try diner(from: row, clock: clock)
+    }
+
+    static func diner(from row: Row, clock: BusinessClock) throws -> Diner {
+        Diner(
+            id: try row.decode(0),
+            name: try row.decode(1),
+            residentID: try row.decode(2),
+            sex: Sex(rawValue: try row.decode(3)) ?? .female,
+            birthDate: try row.decode(4),
+            phone: try row.decode(5),
+            address: try row.decode(6),
+            community: try row.decode(7),
+            homeSite: try row.decode(8),
+            cardNo: try row.decode(9),
+            status: DinerStatus(rawValue: try row.decode(10)) ?? .active,
+            registeredAt: clock.timestamp(try row.decode(11, as: Date.self)))
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import CanteenDomain
+import CanteenService
+
+struct DinerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diner",
+        abstract: "Elderly diners.",
+        subcommands: [Register.self, List.self, Show.self, Status.self, Lookup.self])
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a diner (birth date and sex come from the ID number).")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Name.") var name: String
+        @Option(help: "Resident ID number (18 characters, or a legacy 15-digit number).") var residentId: String
+        @Option(help: "Meal card or social-security card number.") var cardNo: String?
+        @Option(help: "Community (社区).") var community: String?
+        @Option(help: "Home site code.") var homeSite: String?
+        @Option(help: "Phone.") var phone: String?
+        @Option(help: "Address.") var address: String?
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let view = try await context.services.diners.register(
+                    DinerDraft(name: name, residentID: residentId, phone: phone, address: address, community: community,
+                               homeSite: homeSite, cardNo: cardNo), by: context.actor)
+                try context.output.show(view) { DinerCommand.printDetail(view) }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List diners.")
+        @OptionGroup var options: GlobalOptions
+        @Option(name: .customLong("q"), help: "Part of a name, or a whole card number or resident ID.") var query: String?
+        @Option(help: "Only this community.") var community: String?
+        @Option(help: "Only diners of this home site.") var homeSite: String?
+        @Option(help: "At most this many (1–500).") var limit: Int?
+        @Option(help: "Continue after this cursor.") var cursor: String?
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let page = try await context.services.diners.list(
+                    .init(query: query, community: community, homeSite: homeSite),
+                    page: try PageRequest(limit: limit, cursor: cursor), by: context.actor)
+                try context.output.show(page) {
+                    var table = TextTable("ID", "NAME", "RESIDENT ID", "SEX", "BORN", "HOME SITE", "CARD", "STATUS")
+                    for view in page.items {
+                        let d = view.diner
+                        table.add(String(d.id), d.name, d.residentIDMasked, d.sex.chineseLabel, d.birthDate.description,
+                                  d.homeSite ?? "-", d.cardNo ?? "-", d.status.rawValue)
+                    }
+                    print(table.render())
+                    if let next = page.nextCursor { print("more: --cursor \(next)") }
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one diner, with the full resident ID.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Diner id.") var id: Int
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let view = try await context.services.diners.get(id, by: context.actor)
+                try context.output.show(view) { DinerCommand.printDetail(view) }
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a diner's status from a date on.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Diner id.") var id: Int
+        @Option(help: "active | suspended | deceased | moved_out.") var status: String
+        @Option(help: "Effective from, YYYY-MM-DD.") var on: String
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let view = try await context.services.diners.setStatus(id, status: status, effectiveOn: on, by: context.actor)
+                try context.output.show(view) { DinerCommand.printDetail(view) }
+            }
+        }
+    }
+
+    struct Lookup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Find a diner by resident ID or card, with today's subsidy.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Resident ID number.") var residentId: String?
+        @Option(help: "Card number.") var cardNo: String?
+        @Option(help: "Show the slots of this site.") var site: String?
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let found = try await context.services.diners.lookup(residentID: residentId, cardNo: cardNo, siteCode: site, by: context.actor)
+                try context.output.show(found) {
+                    DinerCommand.printDetail(found.diner)
+                    print("today \(found.today.date): age \(found.today.age), bracket \(found.today.bracket), \(found.today.status.rawValue)")
+                    for slot in found.today.slots {
+                        print("  \(slot.slot.rawValue) (\(slot.slot.chineseLabel)): subsidy \(Money(fen: slot.subsidyFen))" + (slot.alreadyServed ? ", already served" : ""))
+                    }
+                }
+            }
+        }
+    }
+
+    static func printDetail(_ view: DinerView) {
+        let d = view.diner
+        let fields: [(String, String)] = [
+            ("id", String(d.id)), ("name", d.name),
+            ("resident_id", view.showsResidentID ? d.residentID : d.residentIDMasked),
+            ("sex", "\(d.sex.rawValue) (\(d.sex.chineseLabel))"), ("birth_date", d.birthDate.description),
+            ("phone", d.phone ?? "-"), ("address", d.address ?? "-"), ("community", d.community ?? "-"),
+            ("home_site", d.homeSite ?? "-"), ("card_no", d.cardNo ?? "-"), ("status", d.status.rawValue),
+            ("registered_at", d.registeredAt),
+        ]
+        for (key, value) in fields { print(key.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+    }
+}
