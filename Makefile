@@ -36,7 +36,7 @@ test: deps
 
 run: build
 	@url=$$(scripts/db.sh start | tail -n 1); export DATABASE_URL="$${url#DATABASE_URL=}"; \
-	$(CANTEEN) db migrate && $(CANTEEN) db seed && \
+	$(CANTEEN) db migrate && $(CANTEEN) db seed --demo && \
 	scripts/run-banner.sh "$(HOST)" "$(PORT)" && \
 	exec $(CANTEEN) serve --host "$(HOST)" --port "$(PORT)"
 

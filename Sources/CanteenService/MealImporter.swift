@@ -83,7 +83,8 @@ public struct MealImporter: Sendable {
                     return value.isEmpty ? nil : value
                 }
                 do {
-                    guard record.fields.count == report.header.count else {
+                    // Missing trailing fields are empty (spreadsheets drop them); extra ones mean a broken row.
+                    guard record.fields.count <= report.header.count else {
                         throw CanteenError.invalidRequest("the row has \(record.fields.count) fields, the header \(report.header.count)")
                     }
                     var price: Int?
@@ -317,7 +318,7 @@ public struct MealImporter: Sendable {
         let rows = try session.query("""
             SELECT p.line, p.verdict, f.verdict, p.meal_id, p.slot, p.day
             FROM import_plan p
-            LEFT JOIN import_plan f ON p.verdict LIKE 'replay\\_of\\_%' AND f.line = substr(p.verdict, 11)::integer
+            LEFT JOIN import_plan f ON f.line = CASE WHEN p.verdict LIKE 'replay\\_of\\_%' THEN substr(p.verdict, 11)::integer END
             ORDER BY p.line
             """)
         return try rows.rows.map { row in

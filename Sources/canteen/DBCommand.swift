@@ -52,19 +52,45 @@ struct DBCommand: AsyncParsableCommand {
     }
 
     struct Seed: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Load the canteen sites of seeds/ (idempotent).")
+        static let configuration = CommandConfiguration(
+            abstract: "Load the canteen sites of seeds/ (idempotent); --demo adds fictional diners and a month of meals.")
         @OptionGroup var options: GlobalOptions
+        @Flag(help: "Also load synthetic diners and about a month of meals (seeds/demo.json).") var demo = false
 
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let folder = try ProjectFiles.seedsFolder()
-                let result = try await SeedLoader(services: context.services, actor: context.actor)
+                let sites = try await SeedLoader(services: context.services, actor: context.actor)
                     .loadSites(from: folder.appendingPathComponent("sites.json"))
-                try context.output.show(result) {
-                    print("sites: created \(result.created), already present \(result.existing)")
+                var demoResult: DemoData.Result?
+                if demo {
+                    let progress = ProgressLine(enabled: !options.json)
+                    demoResult = try await DemoData(services: context.services, actor: context.actor)
+                        .load(settingsFile: folder.appendingPathComponent("demo.json")) { progress.show($0) }
+                    progress.clear()
+                }
+                try context.output.show(SeedReport(sites: sites, demo: demoResult)) {
+                    print("sites: created \(sites.created), already present \(sites.existing)")
+                    if let d = demoResult {
+                        print("diners: created \(d.dinersCreated), already present \(d.dinersExisting)")
+                        print("meals: created \(d.meals.created), replayed \(d.meals.replayed), duplicate \(d.meals.duplicate), rejected \(d.meals.rejected)")
+                    }
                 }
             }
         }
+    }
+}
+
+struct SeedReport: Encodable {
+    let sites: SeedLoader.Result
+    let demo: DemoData.Result?
+
+    enum CodingKeys: String, CodingKey { case sites, demo }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sites, forKey: .sites)
+        try c.encodeIfPresent(demo, forKey: .demo)
     }
 }
 

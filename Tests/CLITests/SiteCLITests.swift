@@ -98,10 +98,11 @@ struct SiteCLITests {
 
             let seed = try await cli.run("db", "seed", "--json")
             #expect(seed.status == 0, "\(seed.stderr)")
-            let seeded = try json(seed.stdout)
-            #expect((seeded["created"] as? Int ?? 0) >= 10)
+            let seeded = try json(seed.stdout)["sites"] as? [String: Any]
+            #expect((seeded?["created"] as? Int ?? 0) >= 10)
+            #expect(try json(seed.stdout)["demo"] == nil)
             let reseed = try await cli.run("db", "seed", "--json")
-            #expect(try json(reseed.stdout)["created"] as? Int == 0)
+            #expect((try json(reseed.stdout)["sites"] as? [String: Any])?["created"] as? Int == 0)
             let sites = try await cli.run("site", "list", "--street", "柳园街道", "--json")
             let codes = (try json(sites.stdout)["items"] as? [[String: Any]])?.compactMap { $0["code"] as? String } ?? []
             #expect(codes.count == 6)
