@@ -130,7 +130,8 @@ start() {
     if [ "$mode" = test ]; then
       opts="$opts -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     else
-      opts="$opts -c listen_addresses=127.0.0.1"
+      # Room for month-end claims and bulk imports: a bigger cache and fewer forced checkpoints.
+      opts="$opts -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=15min"
     fi
     if ! as_user "$user" "$bin/pg_ctl" -D "$data" -l "$state/$name.log" -w -t 60 -o "$opts" start >/dev/null; then
       log "PostgreSQL did not start; the end of $state/$name.log:"

@@ -4,6 +4,8 @@ public enum CSV {
     public struct Record: Sendable {
         public let line: Int
         public let fields: [String]
+        /// Where the record lies in the parsed bytes (to re-read it later without keeping every field).
+        public let bytes: Range<Int>
     }
 
     /// Parses `bytes` (UTF-8; a leading BOM is skipped; CRLF or LF line ends; quoted
@@ -17,6 +19,7 @@ public enum CSV {
         var fields: [String] = []
         var field: [UInt8] = []
         var recordLine = 1
+        var recordStart = i
         var inQuotes = false
         var fieldWasQuoted = false
         func endField() {
@@ -56,11 +59,12 @@ public enum CSV {
             case UInt8(ascii: "\n"):
                 endField()
                 if !(fields.count == 1 && fields[0].isEmpty) {
-                    try body(Record(line: recordLine, fields: fields))
+                    try body(Record(line: recordLine, fields: fields, bytes: recordStart..<i))
                 }
                 fields.removeAll(keepingCapacity: true)
                 line += 1
                 recordLine = line
+                recordStart = i + 1
             default:
                 field.append(b)
             }
@@ -69,7 +73,7 @@ public enum CSV {
         if !field.isEmpty || !fields.isEmpty || fieldWasQuoted {
             endField()
             if !(fields.count == 1 && fields[0].isEmpty) {
-                try body(Record(line: recordLine, fields: fields))
+                try body(Record(line: recordLine, fields: fields, bytes: recordStart..<n))
             }
         }
     }

@@ -42,8 +42,21 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return value
     }
 
+    /// `YYYY-MM-DD`, built by hand: `String(format:)` is far too slow for bulk imports.
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 10)
+        LocalDate.put(year, width: 4, into: &bytes, at: 0)
+        LocalDate.put(month, width: 2, into: &bytes, at: 5)
+        LocalDate.put(day, width: 2, into: &bytes, at: 8)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func put(_ value: Int, width: Int, into bytes: inout [UInt8], at offset: Int) {
+        var v = value
+        for i in stride(from: offset + width - 1, through: offset, by: -1) {
+            bytes[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
     }
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool {
@@ -148,7 +161,12 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(year: y, month: m)
     }
 
-    public var description: String { String(format: "%04d-%02d", year, month) }
+    public var description: String {
+        var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 7)
+        LocalDate.put(year, width: 4, into: &bytes, at: 0)
+        LocalDate.put(month, width: 2, into: &bytes, at: 5)
+        return String(decoding: bytes, as: UTF8.self)
+    }
     public var firstDay: LocalDate { LocalDate(uncheckedYear: year, month: month, day: 1) }
     public var lastDay: LocalDate { LocalDate(uncheckedYear: year, month: month, day: LocalDate.daysIn(month: month, year: year)) }
     public var next: YearMonth { month == 12 ? YearMonth(uncheckedYear: year + 1, month: 1) : YearMonth(uncheckedYear: year, month: month + 1) }

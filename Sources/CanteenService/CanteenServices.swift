@@ -13,6 +13,12 @@ public struct CanteenServices: Sendable {
     public let quotes: QuoteService
     public let importer: MealImporter
 
+    /// Session settings every connection of the service uses: the business time zone, and no
+    /// JIT (its compile time, seconds for a large plan, dwarfs these short statements).
+    public static func connectionSettings(clock: BusinessClock) -> [String: String] {
+        ["TimeZone": clock.timeZone.identifier, "jit": "off"]
+    }
+
     public init(pool: PostgresPool, clock: BusinessClock, logger: Logger = Logger(label: "canteen")) {
         let db = Database(pool: pool, logger: logger)
         self.db = db

@@ -58,7 +58,7 @@ public struct MealImporter: Sendable {
         staged.reserveCapacity(csv.count + csv.count / 2)
         var stagedRows = 0
         var columns: [String: Int] = [:]
-        var lineFields: [Int: [String]] = [:]
+        var stagedBytes: [Int: Range<Int>] = [:]  // where each staged row lies, to quote it if the database refuses it
         var headerError: CanteenError?
 
         csv.withUnsafeBytes { raw in
@@ -76,7 +76,6 @@ public struct MealImporter: Sendable {
                     return
                 }
                 guard headerError == nil else { return }
-                lineFields[record.line] = record.fields
                 func field(_ name: String) -> String? {
                     guard let i = columns[name], i < record.fields.count else { return nil }
                     let value = record.fields[i].trimmingWhitespace()
@@ -105,6 +104,7 @@ public struct MealImporter: Sendable {
                                           slot: field("slot"), priceFen: price, servedOn: field("served_on"), delivery: delivery)
                     let request = try draft.validated(today: today, idempotencyKey: field("client_ref"))
                     Self.stage(request, line: record.line, into: &staged)
+                    stagedBytes[record.line] = record.bytes
                     stagedRows += 1
                     if stagedRows % 50_000 == 0 { progress(.checking(rows: stagedRows)) }
                 } catch let error as CanteenError {
@@ -119,19 +119,22 @@ public struct MealImporter: Sendable {
         report.rejected = report.rejects.count
         progress(.storing(rows: stagedRows))
 
-        let stagedBytes = staged
-        let outcomes: [(line: Int, outcome: String, code: String?, detail: String?)] = try await db.write { session in
-            try Self.applyRules(session, staged: stagedBytes, siteCode: siteCode, today: today, actor: actor)
+        let copyData = staged
+        let result = try await db.write { session in
+            try Self.applyRules(session, staged: copyData, siteCode: siteCode, today: today, actor: actor)
         }
-        for row in outcomes {
-            switch row.outcome {
-            case "created": report.created += 1
-            case "replayed": report.replayed += 1
-            default:
-                if row.outcome == "duplicate" { report.duplicate += 1 } else { report.rejected += 1 }
-                report.rejects.append(Reject(line: row.line, code: row.code ?? "invalid_request", detail: row.detail ?? "",
-                                             fields: lineFields[row.line] ?? []))
+        report.created += result.created
+        report.replayed += result.replayed
+        for row in result.refused {
+            if row.outcome == "duplicate" { report.duplicate += 1 } else { report.rejected += 1 }
+            var fields: [String] = []
+            if let range = stagedBytes[row.line] {
+                csv.withUnsafeBytes { raw in
+                    let slice = UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[range])
+                    CSV.parse(slice) { fields = $0.fields }
+                }
             }
+            report.rejects.append(Reject(line: row.line, code: row.code ?? "invalid_request", detail: row.detail ?? "", fields: fields))
         }
         report.rejects.sort { $0.line < $1.line }
         progress(.done)
@@ -167,12 +170,19 @@ public struct MealImporter: Sendable {
         put(request.fingerprint); out.append(10)
     }
 
-    /// The database rules, set-based, in `log_meal`'s order. Returns every staged row's outcome.
+    struct Applied: Sendable {
+        var created = 0
+        var replayed = 0
+        /// Every row neither created nor replayed.
+        var refused: [(line: Int, outcome: String, code: String?, detail: String?)] = []
+    }
+
+    /// The database rules, set-based, in `log_meal`'s order, then one INSERT of every row still standing.
     static func applyRules(_ session: Session, staged: [UInt8], siteCode: String, today: LocalDate,
-                           actor: Principal) throws -> [(line: Int, outcome: String, code: String?, detail: String?)] {
+                           actor: Principal) throws -> Applied {
         try session.executeScript("""
             CREATE TEMP TABLE import_row (
-                line integer PRIMARY KEY, resident_id text, card_no text, served_on date, slot text,
+                line integer, resident_id text, card_no text, served_on date, slot text,
                 price integer, delivery boolean, client_ref text, fingerprint text
             ) ON COMMIT DROP
             """)
@@ -194,137 +204,160 @@ public struct MealImporter: Sendable {
             FROM (SELECT DISTINCT date_trunc('month', coalesce(served_on, $2))::date AS m FROM import_row) months ORDER BY m
             """, [siteCode, today])
 
-        // 1. What each row refers to, and the first rule it breaks (NULL: none yet).
+        // Every row's verdict (NULL: to be created) and subsidy. One pass with hash joins for
+        // the rules of a single row; the rules between rows (a key or a slot repeated in the
+        // file, the daily cap) only touch the few rows they concern.
         try session.query("""
             CREATE TEMP TABLE import_plan ON COMMIT DROP AS
             WITH site_row AS (SELECT * FROM site WHERE code = $1),
-            resolved AS (
-                SELECT i.line, i.slot, i.delivery, i.client_ref, i.fingerprint,
-                       coalesce(i.served_on, $2::date) AS day,
-                       coalesce(i.price, s.default_price_fen) AS price,
-                       coalesce(d1.id, d2.id) AS diner_id,
-                       coalesce(d1.birth_date, d2.birth_date) AS birth_date,
-                       k.id AS key_meal_id, k.request_hash AS key_hash,
-                       s.opens_on, s.closes_on, s.slots
-                FROM import_row i
-                CROSS JOIN site_row s
-                LEFT JOIN diner d1 ON d1.resident_id = i.resident_id
-                LEFT JOIN diner d2 ON d2.card_no = i.card_no
-                LEFT JOIN meal k ON k.site_code = $1 AND k.idempotency_key = i.client_ref
+            day_key AS (
+                SELECT d AS day, date_key(d) AS key
+                FROM (SELECT DISTINCT coalesce(served_on, $2::date) AS d FROM import_row) days
+            ),
+            policy_range AS (
+                SELECT id, effective_from AS from_day, max_subsidized_meals_per_day AS cap,
+                       coalesce(lead(effective_from) OVER (ORDER BY effective_from), 'infinity') AS to_day
+                FROM subsidy_policy
+            ),
+            closed_month AS (
+                SELECT month FROM claim WHERE site_code = $1 AND status IN ('submitted', 'approved', 'paid')
             ),
             status_range AS (
                 SELECT diner_id, status, effective_on AS from_day,
                        coalesce(lead(effective_on) OVER (PARTITION BY diner_id ORDER BY effective_on), 'infinity') AS to_day
                 FROM diner_status
-                WHERE diner_id IN (SELECT diner_id FROM resolved WHERE diner_id IS NOT NULL)
+                WHERE diner_id IN (SELECT id FROM diner WHERE resident_id IN (SELECT resident_id FROM import_row))
+                   OR diner_id IN (SELECT id FROM diner WHERE card_no IN (SELECT card_no FROM import_row))
+            ),
+            resolved AS (
+                SELECT i.line, i.slot, i.delivery, i.client_ref, i.fingerprint, dk.day,
+                       coalesce(i.price, s.default_price_fen) AS price,
+                       coalesce(d1.id, d2.id) AS diner_id,
+                       (dk.key - coalesce(d1.birth_key, d2.birth_key)) / 10000 AS years,
+                       s.opens_on, s.closes_on, s.slots
+                FROM import_row i
+                CROSS JOIN site_row s
+                JOIN day_key dk ON dk.day = coalesce(i.served_on, $2::date)
+                LEFT JOIN diner d1 ON d1.resident_id = i.resident_id
+                LEFT JOIN diner d2 ON d2.card_no = i.card_no
             )
-            SELECT r.*, sr.status AS diner_status,
+            SELECT r.line, r.slot, r.delivery, r.client_ref, r.fingerprint, r.day, r.price, r.diner_id,
+                   r.years AS age, coalesce(t.label, 'none') AS bracket,
+                   least(coalesce(t.subsidy_fen, 0), r.price) AS subsidy, NULL::smallint AS seq, pr.cap,
+                   coalesce(m.id, k.id) AS meal_id, k.id IS NOT NULL AS key_known,
                    CASE
-                       WHEN r.key_meal_id IS NOT NULL AND r.key_hash = r.fingerprint THEN 'replayed'
-                       WHEN r.key_meal_id IS NOT NULL THEN 'idempotency_mismatch'
+                       WHEN k.id IS NOT NULL AND k.request_hash = r.fingerprint THEN 'replayed'
+                       WHEN k.id IS NOT NULL THEN 'idempotency_mismatch'
                        WHEN r.price IS NULL THEN 'invalid_price'
-                       WHEN r.day < r.opens_on OR (r.closes_on IS NOT NULL AND r.day >= r.closes_on) OR NOT (r.slot = ANY (r.slots))
-                           THEN 'site_not_operating'
+                       WHEN r.day < r.opens_on OR (r.closes_on IS NOT NULL AND r.day >= r.closes_on)
+                            OR NOT (r.slot = ANY (r.slots)) THEN 'site_not_operating'
                        WHEN r.diner_id IS NULL THEN 'not_found'
                        WHEN sr.status IS DISTINCT FROM 'active' THEN 'diner_inactive'
-                       WHEN period_is_closed($1, r.day) THEN 'period_closed'
-                   END AS verdict,
-                   NULL::bigint AS meal_id, NULL::integer AS age, NULL::text AS bracket,
-                   NULL::integer AS subsidy, NULL::smallint AS seq
+                       WHEN cm.month IS NOT NULL THEN 'period_closed'
+                       WHEN m.id IS NOT NULL THEN 'duplicate_meal'
+                   END AS verdict
             FROM resolved r
+            LEFT JOIN meal k ON r.client_ref IS NOT NULL AND k.site_code = $1 AND k.idempotency_key = r.client_ref
             LEFT JOIN status_range sr ON sr.diner_id = r.diner_id AND r.day >= sr.from_day AND r.day < sr.to_day
+            LEFT JOIN closed_month cm ON cm.month = date_trunc('month', r.day)::date
+            LEFT JOIN meal m ON m.diner_id = r.diner_id AND m.served_on = r.day AND m.slot = r.slot AND m.status = 'valid'
+            LEFT JOIN policy_range pr ON r.day >= pr.from_day AND r.day < pr.to_day
+            LEFT JOIN subsidy_tier t ON t.policy_id = pr.id AND r.years >= t.min_age AND (t.max_age IS NULL OR r.years <= t.max_age)
             """, [siteCode, today])
 
-        // 2. A key repeated inside the file: only its first row counts; the others replay it or mismatch.
+        // A key repeated inside the file, not yet stored: the first row counts; the others replay it or mismatch.
         try session.execute("""
-            UPDATE import_plan p SET verdict = CASE WHEN p.fingerprint = f.fingerprint THEN 'replay_of_' || f.line ELSE 'idempotency_mismatch' END
-            FROM (SELECT DISTINCT ON (client_ref) client_ref, line, fingerprint FROM import_plan
-                  WHERE client_ref IS NOT NULL ORDER BY client_ref, line) f
-            WHERE p.client_ref = f.client_ref AND p.line > f.line AND (p.verdict IS NULL OR p.verdict NOT IN ('replayed', 'idempotency_mismatch'))
+            UPDATE import_plan p
+            SET verdict = CASE WHEN p.fingerprint = f.fingerprint THEN 'replay_of_' || f.line ELSE 'idempotency_mismatch' END
+            FROM (SELECT DISTINCT ON (q.client_ref) q.client_ref, q.line, q.fingerprint
+                  FROM import_plan q
+                  JOIN (SELECT client_ref FROM import_plan WHERE client_ref IS NOT NULL AND NOT key_known
+                        GROUP BY client_ref HAVING count(*) > 1) repeated ON repeated.client_ref = q.client_ref
+                  ORDER BY q.client_ref, q.line) f
+            WHERE p.client_ref = f.client_ref AND p.line > f.line
             """)
-
-        // 3. Duplicates: against valid meals already logged, then within the file (the first line wins).
-        try session.execute("""
-            UPDATE import_plan p SET verdict = 'duplicate_meal', meal_id = m.id
-            FROM meal m
-            WHERE p.verdict IS NULL AND m.diner_id = p.diner_id AND m.served_on = p.day AND m.slot = p.slot AND m.status = 'valid'
-            """)
+        // The same diner, date and slot twice in the file: the first standing row wins.
         try session.execute("""
             UPDATE import_plan p SET verdict = 'duplicate_of_' || f.first_line
-            FROM (SELECT line, first_value(line) OVER (PARTITION BY diner_id, day, slot ORDER BY line) AS first_line
-                  FROM import_plan WHERE verdict IS NULL) f
-            WHERE p.line = f.line AND f.first_line <> f.line
+            FROM (SELECT diner_id, day, slot, min(line) AS first_line FROM import_plan WHERE verdict IS NULL
+                  GROUP BY diner_id, day, slot HAVING count(*) > 1) f
+            WHERE p.verdict IS NULL AND p.diner_id = f.diner_id AND p.day = f.day AND p.slot = f.slot AND p.line > f.first_line
             """)
-
-        // 4. Age, bracket and subsidy of every row still standing; with a daily cap, the k-th free place.
+        // With a daily cap, the k-th subsidised row of a diner's day takes the k-th free place, or no subsidy.
         try session.execute("""
-            UPDATE import_plan p SET age = t.years, bracket = t.bracket, subsidy = t.subsidy, seq = t.seq
+            UPDATE import_plan p SET seq = placed.seq, subsidy = CASE WHEN placed.seq IS NULL THEN 0 ELSE p.subsidy END
             FROM (
-                SELECT c.line, c.years, c.bracket,
-                       CASE WHEN c.cap IS NULL THEN c.base
-                            WHEN c.base > 0 AND c.rank <= cardinality(c.free) THEN c.base
-                            ELSE 0 END AS subsidy,
-                       CASE WHEN c.cap IS NOT NULL AND c.base > 0 AND c.rank <= cardinality(c.free) THEN c.free[c.rank] END AS seq
-                FROM (
-                    SELECT b.*,
-                           row_number() OVER (PARTITION BY b.diner_id, b.day, (b.base > 0) ORDER BY b.line) AS rank,
-                           CASE WHEN b.cap IS NULL THEN NULL ELSE ARRAY(
-                               SELECT k FROM generate_series(1, b.cap) k
-                               WHERE k NOT IN (SELECT m.subsidy_seq FROM meal m
-                                               WHERE m.diner_id = b.diner_id AND m.served_on = b.day AND m.status = 'valid'
-                                                 AND m.subsidy_seq IS NOT NULL)
-                               ORDER BY k) END AS free
-                    FROM (
-                        SELECT p2.line, p2.diner_id, p2.day, a.years, coalesce(t.bracket, 'none') AS bracket,
-                               least(coalesce(t.tier_fen, 0), p2.price) AS base, t.daily_cap AS cap
-                        FROM import_plan p2
-                        CROSS JOIN LATERAL (SELECT age_on(p2.birth_date, p2.day) AS years) a
-                        LEFT JOIN LATERAL subsidy_tier_on(p2.day, a.years) t ON true
-                        WHERE p2.verdict IS NULL
-                    ) b
-                ) c
-            ) t
-            WHERE p.line = t.line
+                SELECT ranked.line, (
+                    SELECT k FROM generate_series(1, ranked.cap) k
+                    WHERE k NOT IN (SELECT m.subsidy_seq FROM meal m
+                                    WHERE m.diner_id = ranked.diner_id AND m.served_on = ranked.day AND m.status = 'valid'
+                                      AND m.subsidy_seq IS NOT NULL)
+                    ORDER BY k OFFSET ranked.rank - 1 LIMIT 1) AS seq
+                FROM (SELECT line, diner_id, day, cap, row_number() OVER (PARTITION BY diner_id, day ORDER BY line) AS rank
+                      FROM import_plan WHERE verdict IS NULL AND cap IS NOT NULL AND subsidy > 0) ranked
+            ) placed
+            WHERE p.line = placed.line
             """)
 
-        // 5. Insert every row still standing, in file order.
-        let created = try session.query("""
-            WITH inserted AS (
-                INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket,
-                                  subsidy_fen, subsidy_seq, idempotency_key, request_hash, created_by)
-                SELECT diner_id, $1, day, slot, price, delivery, age, bracket, subsidy, seq, client_ref, fingerprint, $2
-                FROM import_plan WHERE verdict IS NULL ORDER BY line
-                ON CONFLICT DO NOTHING
-                RETURNING id, diner_id, served_on, slot
-            )
-            UPDATE import_plan p SET verdict = 'created', meal_id = i.id
-            FROM inserted i
-            WHERE p.verdict IS NULL AND p.diner_id = i.diner_id AND p.day = i.served_on AND p.slot = i.slot
-            RETURNING p.meal_id
-            """, [siteCode, actor.name])
-        // Rows a concurrent logger beat to a unique index: whatever it stored answers them.
-        try session.execute("""
-            UPDATE import_plan p SET verdict = 'duplicate_meal', meal_id = m.id
-            FROM meal m
-            WHERE p.verdict IS NULL AND m.diner_id = p.diner_id AND m.served_on = p.day AND m.slot = p.slot AND m.status = 'valid'
-            """)
-
-        let ids = try created.rows.map { try $0.decode(0, as: Int.self) }
-        if !ids.isEmpty {
-            try Audit.record(session, actor: actor, action: "meal.import", entity: .meal, entityID: siteCode,
-                             detail: ImportAudit(siteCode: siteCode, created: ids.count, firstMealID: ids.min() ?? 0, lastMealID: ids.max() ?? 0))
+        var applied = Applied()
+        let expected: Int = try session.query("SELECT count(*) FROM import_plan WHERE verdict IS NULL").first!.decode(0)
+        // A plain INSERT is much faster than ON CONFLICT; only if a concurrent logger took a
+        // unique key meanwhile is the insert redone row by row with ON CONFLICT DO NOTHING.
+        func insert(onConflict: String) throws -> Row {
+            try session.query("""
+                WITH inserted AS (
+                    INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket,
+                                      subsidy_fen, subsidy_seq, idempotency_key, request_hash, created_by)
+                    SELECT diner_id, $1, day, slot, price, delivery, age, bracket, subsidy, seq, client_ref, fingerprint, $2
+                    FROM import_plan WHERE verdict IS NULL ORDER BY line
+                    \(onConflict)
+                    RETURNING id
+                )
+                SELECT count(*), min(id), max(id) FROM inserted
+                """, [siteCode, actor.name]).first!
         }
-
+        try session.executeScript("SAVEPOINT import_insert")
+        let insertion: Row
+        do {
+            insertion = try insert(onConflict: "")
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            try session.executeScript("ROLLBACK TO SAVEPOINT import_insert")
+            insertion = try insert(onConflict: "ON CONFLICT DO NOTHING")
+        }
+        let inserted: Int = try insertion.decode(0)
+        applied.created = inserted
+        if inserted < expected {
+            // A concurrent logger beat some rows to a unique index: whatever it stored answers them.
+            try session.execute("""
+                UPDATE import_plan p SET verdict = 'duplicate_meal', meal_id = m.id
+                FROM meal m
+                WHERE p.verdict IS NULL AND m.diner_id = p.diner_id AND m.served_on = p.day AND m.slot = p.slot
+                  AND m.status = 'valid' AND m.created_by IS DISTINCT FROM $1
+                """, [actor.name])
+            try session.execute("""
+                UPDATE import_plan p SET verdict = 'conflict'
+                WHERE p.verdict IS NULL AND NOT EXISTS (
+                    SELECT 1 FROM meal m WHERE m.diner_id = p.diner_id AND m.served_on = p.day AND m.slot = p.slot AND m.status = 'valid')
+                """)
+        }
+        if inserted > 0 {
+            try Audit.record(session, actor: actor, action: "meal.import", entity: .meal, entityID: siteCode,
+                             detail: ImportAudit(siteCode: siteCode, created: inserted,
+                                                 firstMealID: try insertion.decode(1), lastMealID: try insertion.decode(2)))
+        }
         let rows = try session.query("""
             SELECT p.line, p.verdict, f.verdict, p.meal_id, p.slot, p.day
             FROM import_plan p
             LEFT JOIN import_plan f ON f.line = CASE WHEN p.verdict LIKE 'replay\\_of\\_%' THEN substr(p.verdict, 11)::integer END
+            WHERE p.verdict IS NOT NULL
             ORDER BY p.line
             """)
-        return try rows.rows.map { row in
-            Outcome.of(verdict: try row.decode(1), firstVerdict: try row.decode(2), line: try row.decode(0),
-                       mealID: try row.decode(3), slot: try row.decode(4), day: try row.decode(5, as: LocalDate?.self))
+        for row in rows.rows {
+            let outcome = Outcome.of(verdict: try row.decode(1), firstVerdict: try row.decode(2), line: try row.decode(0),
+                                     mealID: try row.decode(3), slot: try row.decode(4), day: try row.decode(5, as: LocalDate?.self))
+            if outcome.outcome == "replayed" { applied.replayed += 1 } else { applied.refused.append(outcome) }
         }
+        return applied
     }
 
     /// Turns a row's verdict in the plan into the import's words: outcome, SPEC code, detail.
@@ -332,7 +365,7 @@ public struct MealImporter: Sendable {
         static func of(verdict: String?, firstVerdict: String?, line: Int, mealID: Int?, slot: String, day: LocalDate?)
             -> (line: Int, outcome: String, code: String?, detail: String?) {
             let when = day.map { " on \($0)" } ?? ""
-            guard let verdict else {
+            guard let verdict, verdict != "conflict" else {
                 return (line, "rejected", "invalid_state", "conflicted with a concurrent change; import the file again")
             }
             switch verdict {
@@ -345,7 +378,7 @@ public struct MealImporter: Sendable {
             case let v where v.hasPrefix("replay_of_"):
                 let first = v.dropFirst(10)
                 switch firstVerdict {
-                case "created", "replayed":
+                case nil, "created", "replayed":  // NULL: the first row was created
                     return (line, "replayed", nil, nil)
                 case let f? where f.hasPrefix("duplicate"):
                     return (line, "duplicate", "duplicate_meal", "repeats line \(first), a duplicate meal")

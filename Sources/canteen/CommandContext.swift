@@ -21,7 +21,7 @@ struct CommandContext {
             let clock = try BusinessClock.fromEnvironment()
             var configuration = PostgresConfiguration(connectionString: url, maxConnections: 4,
                                                       applicationName: "canteen-cli",
-                                                      settings: ["TimeZone": clock.timeZone.identifier])
+                                                      settings: CanteenServices.connectionSettings(clock: clock))
             configuration.acquireTimeout = .seconds(30)
             try configuration.validate()
             let pool = PostgresPool(configuration)

@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
             let url = try DatabaseLocator.url(flag: options.databaseURL)
             let clock = try BusinessClock.fromEnvironment()
             var configuration = PostgresConfiguration(connectionString: url, applicationName: "canteen-serve",
-                                                      settings: ["TimeZone": clock.timeZone.identifier])
+                                                      settings: CanteenServices.connectionSettings(clock: clock))
             if let poolSize { configuration.maxConnections = max(1, poolSize) }
             configuration.acquireTimeout = .seconds(5)
             configuration.connectTimeoutSeconds = 3

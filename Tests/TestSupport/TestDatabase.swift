@@ -149,7 +149,7 @@ public enum TestDatabase {
         let name = migrated ? try await createMigrated() : try await createEmpty()
         var configuration = PostgresConfiguration(
             connectionString: try connectionString(database: name), maxConnections: maxConnections,
-            settings: ["TimeZone": "Asia/Shanghai"])
+            settings: CanteenServices.connectionSettings(clock: TestClock.at(LocalDate(year: 2026, month: 11, day: 22)!)))
         configure(&configuration)
         let pool = PostgresPool(configuration)
         do {
