@@ -89,6 +89,13 @@ public struct ClaimBracket: Sendable, Equatable, Codable {
     public let diners: Int
     public let subsidyFen: Int
 
+    public init(bracket bracket: String, meals: Int, diners: Int, subsidyFen: Int) {
+        self.bracket = bracket
+        self.meals = meals
+        self.diners = diners
+        self.subsidyFen = subsidyFen
+    }
+
     enum CodingKeys: String, CodingKey {
         case bracket, meals, diners
         case subsidyFen = "subsidy_fen"

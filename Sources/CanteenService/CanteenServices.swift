@@ -12,6 +12,8 @@ public struct CanteenServices: Sendable {
     public let meals: MealService
     public let quotes: QuoteService
     public let importer: MealImporter
+    public let claims: ClaimService
+    public let reports: ReportService
 
     /// Session settings every connection of the service uses: the business time zone, and no
     /// JIT (its compile time, seconds for a large plan, dwarfs these short statements).
@@ -29,5 +31,7 @@ public struct CanteenServices: Sendable {
         self.meals = MealService(db: db, clock: clock)
         self.quotes = QuoteService(db: db, clock: clock)
         self.importer = MealImporter(db: db, clock: clock)
+        self.claims = ClaimService(db: db, clock: clock)
+        self.reports = ReportService(db: db)
     }
 }

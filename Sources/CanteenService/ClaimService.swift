@@ -1,0 +1,305 @@
+import CanteenDomain
+import Foundation
+import Postgres
+
+/// Monthly subsidy claims (SPEC §2.9): build, refresh, lifecycle, frozen numbers.
+public struct ClaimService: Sendable {
+    let db: Database
+    let clock: BusinessClock
+
+    public init(db: Database, clock: BusinessClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    /// A built claim and whether this build created it (201) or refreshed a draft (200).
+    public struct Built: Sendable {
+        public let claim: Claim
+        public let created: Bool
+    }
+
+    /// Late entries: meals logged this many days or more after the day they were served.
+    static let lateEntryDays = 7
+    /// A day with more meals than this multiple of the site's median day is unusual.
+    static let busyDayFactor = 3
+
+    public func build(siteCode: String?, month: String?, by actor: Principal) async throws -> Built {
+        try actor.require(.admin, .operator)
+        guard let siteCode, !siteCode.isEmpty else { throw CanteenError.invalidRequest("site_code is required", field: "site_code") }
+        guard let text = month, let month = YearMonth(iso: text) else {
+            throw CanteenError.invalidRequest("month must be YYYY-MM", field: "month")
+        }
+        try actor.requireSite(siteCode)
+        let today = clock.today()
+        guard month <= today.yearMonth else {
+            throw CanteenError.validation([FieldError(field: "month", message: "\(month) has not begun")])
+        }
+        let clock = self.clock
+        return try await db.write { session in
+            if try session.query("SELECT 1 FROM site WHERE code = $1", [siteCode]).isEmpty {
+                throw CanteenError.notFound("site \(siteCode)")
+            }
+            // Concurrent builders of one site and month meet at the unique key: one inserts, all lock the row.
+            let created = try !session.query("""
+                INSERT INTO claim (site_code, month) VALUES ($1, $2) ON CONFLICT (site_code, month) DO NOTHING RETURNING id
+                """, [siteCode, month.firstDay]).isEmpty
+            let row = try session.query("SELECT id, status FROM claim WHERE site_code = $1 AND month = $2 FOR UPDATE",
+                                        [siteCode, month.firstDay]).first!
+            let id: Int = try row.decode(0)
+            let status = ClaimStatus(rawValue: try row.decode(1)) ?? .draft
+            if status.closesPeriod {
+                throw CanteenError(.periodClosed, "the claim for \(siteCode) \(month) is already \(status.rawValue)")
+            }
+            try session.query("UPDATE claim SET status = 'draft', reject_reason = NULL, override_reason = NULL, built_at = now() WHERE id = $1", [id])
+            try Self.compute(session, claimID: id, siteCode: siteCode, month: month, today: today)
+            try Audit.record(session, actor: actor, action: created ? "claim.build" : "claim.rebuild", entity: .claim,
+                             entityID: String(id), detail: ["site_code": siteCode, "month": month.description])
+            return Built(claim: try Self.load(id, session, clock: clock), created: created)
+        }
+    }
+
+    /// (Re)computes a draft's lines, adjustments, checks and totals from the live meals.
+    static func compute(_ session: Session, claimID: Int, siteCode: String, month: YearMonth, today: LocalDate) throws {
+        let from = month.firstDay
+        let to = month.next.firstDay
+        try session.query("DELETE FROM claim_line WHERE claim_id = $1", [claimID])
+        // Valid subsidised meals, plus void ones whose deduction another frozen claim already carries.
+        try session.query("""
+            INSERT INTO claim_line (claim_id, diner_id, bracket, name, resident_id_masked, meals, subsidy_fen)
+            SELECT $1, m.diner_id, m.bracket, d.name,
+                   left(d.resident_id, 6) || repeat('*', length(d.resident_id) - 10) || right(d.resident_id, 4),
+                   count(*), sum(m.subsidy_fen)
+            FROM meal m JOIN diner d ON d.id = m.diner_id
+            WHERE m.site_code = $2 AND m.served_on >= $3 AND m.served_on < $4 AND m.subsidy_fen > 0
+              AND (m.status = 'valid' OR EXISTS (
+                    SELECT 1 FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
+                    WHERE a.meal_id = m.id AND c.id <> $1 AND c.status IN ('submitted', 'approved', 'paid')))
+            GROUP BY m.diner_id, m.bracket, d.name, d.resident_id
+            """, [claimID, siteCode, from, to])
+        // Adjustments nobody carries yet go with this claim.
+        try session.query("UPDATE claim_adjustment SET claim_id = $1 WHERE site_code = $2 AND claim_id IS NULL", [claimID, siteCode])
+        let checks = try Self.checks(session, siteCode: siteCode, from: from, to: to, month: month, today: today)
+        try session.query("""
+            UPDATE claim c SET
+                meals = coalesce(l.meals, 0), diners = coalesce(l.diners, 0), subsidy_fen = coalesce(l.subsidy, 0),
+                adjustment_fen = coalesce(a.total, 0), total_fen = coalesce(l.subsidy, 0) + coalesce(a.total, 0),
+                checks = $2::jsonb
+            FROM (SELECT sum(meals)::integer AS meals, count(DISTINCT diner_id)::integer AS diners, sum(subsidy_fen) AS subsidy
+                  FROM claim_line WHERE claim_id = $1) l,
+                 (SELECT sum(subsidy_fen) AS total FROM claim_adjustment WHERE claim_id = $1) a
+            WHERE c.id = $1
+            """, [claimID, JSONParameter(checks)])
+    }
+
+    /// The pre-claim checks, like the edit checks run before a school-meal claim.
+    static func checks(_ session: Session, siteCode: String, from: LocalDate, to: LocalDate, month: YearMonth,
+                       today: LocalDate) throws -> [ClaimCheck] {
+        let row = try session.query("""
+            WITH s AS (SELECT * FROM site WHERE code = $1),
+            m AS (SELECT * FROM meal WHERE site_code = $1 AND served_on >= $2 AND served_on < $3 AND status = 'valid'),
+            daily AS (SELECT served_on, count(*) AS n FROM m GROUP BY served_on),
+            median AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS v FROM daily),
+            per_diner AS (SELECT diner_id, count(*) AS n FROM m GROUP BY diner_id)
+            SELECT
+                (SELECT count(*) FROM m, s WHERE m.served_on < s.opens_on OR (s.closes_on IS NOT NULL AND m.served_on >= s.closes_on)
+                                              OR NOT (m.slot = ANY (s.slots))),
+                (SELECT count(*) FROM m WHERE (SELECT ds.status FROM diner_status ds WHERE ds.diner_id = m.diner_id
+                                               AND ds.effective_on <= m.served_on ORDER BY ds.effective_on DESC LIMIT 1) <> 'active'),
+                (SELECT count(*) FROM per_diner, s
+                 WHERE per_diner.n > cardinality(s.slots) * (SELECT count(*) FROM generate_series($2::date, $3::date - 1, '1 day') g
+                                                               WHERE g >= s.opens_on AND (s.closes_on IS NULL OR g < s.closes_on))),
+                (SELECT count(*) FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $4 * median.v),
+                (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
+                 FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $4 * median.v),
+                (SELECT count(*) FROM m WHERE (m.created_at AT TIME ZONE current_setting('TimeZone'))::date - m.served_on >= $5)
+            """, [siteCode, from, to, busyDayFactor, lateEntryDays]).first!
+        var checks: [ClaimCheck] = []
+        let outside: Int = try row.decode(0)
+        if outside > 0 {
+            checks.append(ClaimCheck(code: "meals_outside_service", severity: .blocking, count: outside,
+                                     detail: "\(outside) meals on days the site did not operate or in slots it does not serve"))
+        }
+        let inactive: Int = try row.decode(1)
+        if inactive > 0 {
+            checks.append(ClaimCheck(code: "meals_while_inactive", severity: .blocking, count: inactive,
+                                     detail: "\(inactive) meals after the diner's status stopped being active"))
+        }
+        let overfed: Int = try row.decode(2)
+        if overfed > 0 {
+            checks.append(ClaimCheck(code: "more_meals_than_slots", severity: .blocking, count: overfed,
+                                     detail: "\(overfed) diners with more meals than the slots the site served this month"))
+        }
+        let busy: Int = try row.decode(3)
+        if busy > 0 {
+            checks.append(ClaimCheck(code: "unusually_busy_day", severity: .warning, count: busy,
+                                     detail: "days with over \(busyDayFactor)× the median day's meals: \(try row.decode(4, as: String?.self) ?? "")"))
+        }
+        let late: Int = try row.decode(5)
+        if late > 0 {
+            checks.append(ClaimCheck(code: "late_entries", severity: .warning, count: late,
+                                     detail: "\(late) meals logged \(lateEntryDays) or more days after they were served"))
+        }
+        return checks
+    }
+
+    // MARK: lifecycle
+
+    /// `submit` (operators of the site, admin; after the month has ended; blocking checks need
+    /// an override reason), `approve`, `reject` (with a reason), `pay` (bureau, admin).
+    public func transition(_ id: Int, _ action: ClaimAction, reason: String? = nil, by actor: Principal) async throws -> Claim {
+        switch action {
+        case .submit: try actor.require(.admin, .operator)
+        case .approve, .reject, .pay: try actor.require(.admin, .bureau)
+        }
+        var v = Validation()
+        let reason = v.text(reason, action == .reject ? "reason" : "override_reason", required: action == .reject, maxLength: TextLimits.reason)
+        try v.check()
+        let today = clock.today()
+        let clock = self.clock
+        return try await db.write { session in
+            guard let head = try session.query("SELECT site_code, month FROM claim WHERE id = $1", [id]).first else {
+                throw CanteenError.notFound("claim \(id)")
+            }
+            let siteCode: String = try head.decode(0)
+            let firstDay: LocalDate = try head.decode(1)
+            try actor.requireSite(siteCode)
+            if action == .submit {
+                // Waits for meal loggers of this site and month, and holds new ones off until the numbers are frozen.
+                try session.query("SELECT pg_advisory_xact_lock(period_lock_key($1, $2))", [siteCode, firstDay])
+            }
+            let status = ClaimStatus(rawValue: try session.query("SELECT status FROM claim WHERE id = $1 FOR UPDATE", [id]).first!.decode(0)) ?? .draft
+            let next = try action.apply(to: status)
+            let month = firstDay.yearMonth
+            switch action {
+            case .submit:
+                guard today > month.lastDay else {
+                    throw CanteenError(.invalidState, "\(month) has not ended yet: submit from \(month.next.firstDay) on")
+                }
+                try Self.compute(session, claimID: id, siteCode: siteCode, month: month, today: today)
+                let checks = try session.query("SELECT checks::text FROM claim WHERE id = $1", [id]).first!.decode(0, as: String.self)
+                if checks.contains("\"blocking\""), reason == nil {
+                    throw CanteenError.validation([FieldError(field: "override_reason",
+                                                              message: "the claim has blocking checks: give an override_reason to submit it anyway")])
+                }
+                try session.query("""
+                    UPDATE meal SET claim_id = $1
+                    WHERE site_code = $2 AND served_on >= $3 AND served_on < $4 AND subsidy_fen > 0 AND status = 'valid'
+                    """, [id, siteCode, month.firstDay, month.next.firstDay])
+                try session.query("UPDATE claim SET status = 'submitted', submitted_at = now(), override_reason = $2 WHERE id = $1", [id, reason])
+            case .approve:
+                try session.query("UPDATE claim SET status = 'approved', approved_at = now() WHERE id = $1", [id])
+            case .pay:
+                try session.query("UPDATE claim SET status = 'paid', paid_at = now() WHERE id = $1", [id])
+            case .reject:
+                try session.query("UPDATE claim SET status = 'rejected', rejected_at = now(), reject_reason = $2 WHERE id = $1", [id, reason])
+                // The month opens again: its meals are no longer claimed, the adjustments this claim
+                // carried are free for the next claim, and voids of this month that no frozen claim
+                // carries are simply left out of the rebuild.
+                try session.query("UPDATE meal SET claim_id = NULL WHERE claim_id = $1", [id])
+                try session.query("UPDATE claim_adjustment SET claim_id = NULL WHERE claim_id = $1", [id])
+                try session.query("""
+                    DELETE FROM claim_adjustment a
+                    WHERE a.site_code = $1 AND a.served_on >= $2 AND a.served_on < $3
+                      AND (a.claim_id IS NULL OR a.claim_id IN (SELECT id FROM claim WHERE status IN ('draft', 'rejected')))
+                    """, [siteCode, month.firstDay, month.next.firstDay])
+            }
+            var detail = ["from": status.rawValue, "to": next.rawValue]
+            if let reason { detail["reason"] = reason }
+            try Audit.record(session, actor: actor, action: "claim.\(action.rawValue)", entity: .claim, entityID: String(id), detail: detail)
+            return try Self.load(id, session, clock: clock)
+        }
+    }
+
+    // MARK: reads
+
+    public func get(_ id: Int, by actor: Principal) async throws -> Claim {
+        let clock = self.clock
+        let claim = try await db.read { session in try Self.load(id, session, clock: clock) }
+        try actor.requireSite(claim.siteCode)
+        return claim
+    }
+
+    public struct Filter: Sendable {
+        public var month: YearMonth?
+        public var siteCode: String?
+        public var status: ClaimStatus?
+        public init(month: YearMonth? = nil, siteCode: String? = nil, status: ClaimStatus? = nil) {
+            self.month = month
+            self.siteCode = siteCode
+            self.status = status
+        }
+
+        public init(parsing month: String?, siteCode: String?, status: String?) throws {
+            var parsedMonth: YearMonth?
+            if let month {
+                guard let value = YearMonth(iso: month) else { throw CanteenError.invalidRequest("month must be YYYY-MM", field: "month") }
+                parsedMonth = value
+            }
+            var parsedStatus: ClaimStatus?
+            if let status {
+                guard let value = ClaimStatus(rawValue: status) else {
+                    throw CanteenError.invalidRequest("status must be draft, submitted, approved, rejected or paid", field: "status")
+                }
+                parsedStatus = value
+            }
+            self.init(month: parsedMonth, siteCode: siteCode, status: parsedStatus)
+        }
+    }
+
+    /// Claims, newest month first (without lines). Operators see only their sites' claims.
+    public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<ClaimView> {
+        if let site = filter.siteCode { try actor.requireSite(site) }
+        let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
+        let after = try page.after.map { key -> Int in
+            guard let id = Int(key) else { throw CanteenError.invalidRequest("cursor is not one this service issued", field: "cursor") }
+            return id
+        }
+        let clock = self.clock
+        let claims = try await db.read { session in
+            try session.query("""
+                SELECT c.id FROM claim c
+                WHERE ($1::date IS NULL OR c.month = $1) AND ($2::text IS NULL OR c.site_code = $2)
+                  AND ($3::text IS NULL OR c.status = $3) AND ($4::text[] IS NULL OR c.site_code = ANY ($4::text[]))
+                  AND ($5::bigint IS NULL OR c.id > $5)
+                ORDER BY c.id LIMIT $6
+                """, [filter.month?.firstDay, filter.siteCode, filter.status?.rawValue, ownSites, after, page.limit + 1])
+                .rows.map { try Self.load(try $0.decode(0, as: Int.self), session, clock: clock, withLines: false) }
+        }
+        return Page(fetched: claims.map { ClaimView($0, detailed: false) }, request: page, key: { String($0.claim.id) })
+    }
+
+    static func load(_ id: Int, _ session: Session, clock: BusinessClock, withLines: Bool = true) throws -> Claim {
+        guard let row = try session.query("""
+            SELECT c.id, c.site_code, s.name, s.street, c.month, c.status, c.meals, c.diners, c.subsidy_fen, c.adjustment_fen,
+                   c.checks::text, c.reject_reason, c.override_reason, c.built_at, c.submitted_at, c.approved_at, c.rejected_at, c.paid_at
+            FROM claim c JOIN site s ON s.code = c.site_code WHERE c.id = $1
+            """, [id]).first else {
+            throw CanteenError.notFound("claim \(id)")
+        }
+        var lines: [ClaimLine] = []
+        var adjustments: [ClaimAdjustment] = []
+        if withLines {
+            lines = try session.query("""
+                SELECT diner_id, name, resident_id_masked, bracket, meals, subsidy_fen FROM claim_line WHERE claim_id = $1 ORDER BY diner_id, bracket
+                """, [id]).rows.map {
+                ClaimLine(dinerID: try $0.decode(0), name: try $0.decode(1), residentIDMasked: try $0.decode(2), bracket: try $0.decode(3),
+                          meals: try $0.decode(4), subsidyFen: try $0.decode(5))
+            }
+            adjustments = try session.query("""
+                SELECT meal_id, diner_id, served_on, subsidy_fen, reason FROM claim_adjustment WHERE claim_id = $1 ORDER BY meal_id
+                """, [id]).rows.map {
+                ClaimAdjustment(mealID: try $0.decode(0), dinerID: try $0.decode(1), servedOn: try $0.decode(2), subsidyFen: try $0.decode(3),
+                                reason: try $0.decode(4))
+            }
+        }
+        func stamp(_ column: Int) throws -> String? { try row.decode(column, as: Date?.self).map(clock.timestamp) }
+        let checksText: String = try row.decode(10)
+        let checks = (try? JSONCoding.decoder().decode([ClaimCheck].self, from: Data(checksText.utf8))) ?? []
+        return Claim(
+            id: try row.decode(0), siteCode: try row.decode(1), siteName: try row.decode(2), street: try row.decode(3),
+            month: try row.decode(4, as: LocalDate.self).yearMonth, status: ClaimStatus(rawValue: try row.decode(5)) ?? .draft,
+            meals: try row.decode(6), diners: try row.decode(7), subsidyFen: try row.decode(8), adjustmentFen: try row.decode(9),
+            lines: lines, adjustments: adjustments, checks: checks, rejectReason: try row.decode(11), overrideReason: try row.decode(12),
+            builtAt: try stamp(13) ?? "", submittedAt: try stamp(14), approvedAt: try stamp(15), rejectedAt: try stamp(16), paidAt: try stamp(17))
+    }
+}

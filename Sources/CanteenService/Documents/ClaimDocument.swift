@@ -1,0 +1,168 @@
+import CanteenDomain
+import Mustache
+
+/// The documents of a claim for officials: CSV for spreadsheets and the printable
+/// A4 form 幸福食堂老年人就餐补贴申报表.
+public enum ClaimDocument {
+    public enum Format: String, Sendable, CaseIterable {
+        case json, csv, html
+
+        public var contentType: String {
+            switch self {
+            case .json: return "application/json"
+            case .csv: return "text/csv; charset=utf-8"
+            case .html: return "text/html; charset=utf-8"
+            }
+        }
+    }
+
+    /// UTF-8 with a BOM (so Excel reads it), Chinese headers, one row per line, then the
+    /// adjustments, then the total.
+    public static func csv(_ claim: Claim) -> String {
+        var text = CSV.byteOrderMark
+        text += CSV.line(["食堂编码", "食堂名称", "街道", "申报月份", "老人编号", "姓名", "身份证号", "年龄段", "就餐次数", "补贴金额(元)"])
+        for line in claim.lines {
+            text += CSV.line([claim.siteCode, claim.siteName, claim.street, claim.month.description, String(line.dinerID), line.name,
+                              line.residentIDMasked, line.bracket, String(line.meals), yuan(line.subsidyFen)])
+        }
+        for adjustment in claim.adjustments {
+            text += CSV.line([claim.siteCode, claim.siteName, claim.street, claim.month.description, String(adjustment.dinerID),
+                              "调整：作废餐次 \(adjustment.mealID)（\(adjustment.servedOn)）", "", "", "", yuan(adjustment.subsidyFen)])
+        }
+        text += CSV.line([claim.siteCode, claim.siteName, claim.street, claim.month.description, "", "合计", "", "",
+                          String(claim.meals), yuan(claim.totalFen)])
+        return text
+    }
+
+    /// `1234` fen → `12.34` (plain figures for spreadsheets).
+    static func yuan(_ fen: Int) -> String {
+        let sign = fen < 0 ? "-" : ""
+        let m = fen.magnitude
+        return "\(sign)\(m / 100).\(m % 100 < 10 ? "0" : "")\(m % 100)"
+    }
+
+    /// The printable form, rendered from a Mustache template (values are HTML-escaped by it).
+    public static func html(_ claim: Claim, printedAt: String) throws -> String {
+        let template = try MustacheTemplate(string: ClaimFormTemplate.text)
+        let context: [String: Any] = [
+            "site_code": claim.siteCode,
+            "site_name": claim.siteName,
+            "street": claim.street,
+            "month": "\(claim.month.year)年\(claim.month.month)月",
+            "status": claim.status.chineseLabel,
+            "claim_id": String(claim.id),
+            "brackets": claim.brackets.map { ["bracket": bracketLabel($0.bracket), "meals": String($0.meals), "diners": String($0.diners),
+                                              "subsidy": Money(fen: $0.subsidyFen).description] },
+            "lines": claim.lines.enumerated().map { index, line in
+                ["no": String(index + 1), "name": line.name, "resident_id": line.residentIDMasked, "bracket": bracketLabel(line.bracket),
+                 "meals": String(line.meals), "subsidy": Money(fen: line.subsidyFen).description]
+            },
+            "has_adjustments": !claim.adjustments.isEmpty,
+            "adjustments": claim.adjustments.map {
+                ["meal_id": String($0.mealID), "served_on": $0.servedOn.description, "reason": $0.reason,
+                 "subsidy": Money(fen: $0.subsidyFen).description]
+            },
+            "has_checks": !claim.checks.isEmpty,
+            "checks": claim.checks.map {
+                ["label": $0.chineseLabel, "severity": $0.severity == .blocking ? "须说明" : "提示", "count": String($0.count), "detail": $0.detail]
+            },
+            "override_reason": claim.overrideReason ?? "",
+            "meals": String(claim.meals),
+            "diners": String(claim.diners),
+            "subsidy": Money(fen: claim.subsidyFen).description,
+            "adjustment": Money(fen: claim.adjustmentFen).description,
+            "total": Money(fen: claim.totalFen).description,
+            "total_capital": ChineseAmount.capital(fen: claim.totalFen),
+            "printed_at": printedAt,
+        ]
+        return template.render(context)
+    }
+
+    static func bracketLabel(_ bracket: String) -> String {
+        switch bracket {
+        case "70-79": return "70–79岁"
+        case "80+": return "80岁及以上"
+        case "none": return "不享受补贴"
+        default: return bracket
+        }
+    }
+}
+
+enum ClaimFormTemplate {
+    static let text = """
+    <!DOCTYPE html>
+    <html lang="zh-CN">
+    <head>
+    <meta charset="utf-8">
+    <title>幸福食堂老年人就餐补贴申报表 {{site_name}} {{month}}</title>
+    <style>
+      @page { size: A4; margin: 14mm 14mm 16mm 14mm; }
+      body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", SimSun, serif; font-size: 10.5pt; color: #000; margin: 0; }
+      h1 { font-size: 17pt; text-align: center; letter-spacing: 2pt; margin: 0 0 4mm; }
+      .meta { display: flex; justify-content: space-between; margin-bottom: 3mm; }
+      table { width: 100%; border-collapse: collapse; margin-bottom: 3mm; }
+      th, td { border: 0.6pt solid #000; padding: 0.8mm 1.5mm; }
+      th { background: #eee; font-weight: bold; }
+      td.n { text-align: right; font-variant-numeric: tabular-nums; }
+      td.c { text-align: center; }
+      h2 { font-size: 11pt; margin: 2mm 0 1.5mm; }
+      .lines td { padding: 0.4mm 1.5mm; font-size: 9.5pt; }
+      .total { font-size: 12pt; font-weight: bold; }
+      .signatures { display: flex; gap: 6mm; margin-top: 5mm; page-break-inside: avoid; }
+      .box { flex: 1; border: 0.6pt solid #000; height: 34mm; padding: 2mm; position: relative; }
+      .box .stamp { position: absolute; right: 3mm; bottom: 3mm; width: 24mm; height: 24mm; border: 0.6pt dashed #666; border-radius: 50%;
+                    display: flex; align-items: center; justify-content: center; color: #666; font-size: 9pt; }
+      .foot { margin-top: 2mm; font-size: 8.5pt; color: #333; }
+    </style>
+    </head>
+    <body>
+    <h1>幸福食堂老年人就餐补贴申报表</h1>
+    <div class="meta">
+      <span>食堂：{{site_name}}（{{site_code}}）</span>
+      <span>街道：{{street}}</span>
+      <span>申报月份：{{month}}</span>
+      <span>状态：{{status}}　编号：{{claim_id}}</span>
+    </div>
+    <h2>一、分年龄段汇总</h2>
+    <table>
+      <tr><th>年龄段</th><th>就餐人数</th><th>就餐次数</th><th>补贴金额</th></tr>
+      {{#brackets}}<tr><td>{{bracket}}</td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
+      {{/brackets}}<tr><td>小计</td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
+    </table>
+    <h2>二、就餐老人明细</h2>
+    <table class="lines">
+      <tr><th>序号</th><th>姓名</th><th>身份证号</th><th>年龄段</th><th>就餐次数</th><th>补贴金额</th></tr>
+      {{#lines}}<tr><td class="c">{{no}}</td><td>{{name}}</td><td class="c">{{resident_id}}</td><td>{{bracket}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
+      {{/lines}}
+    </table>
+    {{#has_adjustments}}
+    <h2>三、调整（已申报月份作废的餐次）</h2>
+    <table>
+      <tr><th>餐次编号</th><th>就餐日期</th><th>原因</th><th>调整金额</th></tr>
+      {{#adjustments}}<tr><td class="c">{{meal_id}}</td><td class="c">{{served_on}}</td><td>{{reason}}</td><td class="n">{{subsidy}}</td></tr>
+      {{/adjustments}}
+    </table>
+    {{/has_adjustments}}
+    {{#has_checks}}
+    <h2>申报前核查</h2>
+    <table>
+      <tr><th>核查项</th><th>类别</th><th>数量</th><th>说明</th></tr>
+      {{#checks}}<tr><td>{{label}}</td><td class="c">{{severity}}</td><td class="n">{{count}}</td><td>{{detail}}</td></tr>
+      {{/checks}}
+    </table>
+    {{/has_checks}}
+    {{#override_reason}}<p>核查情况说明：{{override_reason}}</p>{{/override_reason}}
+    <table>
+      <tr><td>补贴小计</td><td class="n">{{subsidy}}</td><td>调整</td><td class="n">{{adjustment}}</td></tr>
+      <tr class="total"><td>申报合计（小写）</td><td class="n">{{total}}</td><td>申报合计（大写）</td><td>{{total_capital}}</td></tr>
+    </table>
+    <div class="signatures">
+      <div class="box">食堂经营者（签字）：<br><br>日期：<div class="stamp">盖章</div></div>
+      <div class="box">街道办事处审核意见：<br><br>审核人（签字）：<br>日期：<div class="stamp">盖章</div></div>
+      <div class="box">民政局审批意见：<br><br>审批人（签字）：<br>日期：<div class="stamp">盖章</div></div>
+    </div>
+    <p class="foot">身份证号仅显示前6位和后4位。打印时间：{{printed_at}}</p>
+    </body>
+    </html>
+    """
+}

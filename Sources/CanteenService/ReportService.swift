@@ -1,0 +1,127 @@
+import CanteenDomain
+import Postgres
+
+/// The monthly report across canteens (SPEC §2.10), from live meals.
+public struct ReportService: Sendable {
+    let db: Database
+
+    public init(db: Database) {
+        self.db = db
+    }
+
+    public struct SiteRow: Sendable, Encodable {
+        public let siteCode: String
+        public let name: String
+        public let street: String
+        public let meals: Int
+        public let subsidizedMeals: Int
+        public let diners: Int
+        public let subsidyFen: Int
+        public let claimStatus: ClaimStatus?
+
+        enum CodingKeys: String, CodingKey {
+            case name, street, meals, diners
+            case siteCode = "site_code"
+            case subsidizedMeals = "subsidized_meals"
+            case subsidyFen = "subsidy_fen"
+            case claimStatus = "claim_status"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(siteCode, forKey: .siteCode)
+            try c.encode(name, forKey: .name)
+            try c.encode(street, forKey: .street)
+            try c.encode(meals, forKey: .meals)
+            try c.encode(subsidizedMeals, forKey: .subsidizedMeals)
+            try c.encode(diners, forKey: .diners)
+            try c.encode(subsidyFen, forKey: .subsidyFen)
+            try c.encode(claimStatus, forKey: .claimStatus)
+        }
+    }
+
+    public struct Totals: Sendable, Encodable {
+        public let meals: Int
+        public let subsidizedMeals: Int
+        public let diners: Int
+        public let subsidyFen: Int
+
+        enum CodingKeys: String, CodingKey {
+            case meals, diners
+            case subsidizedMeals = "subsidized_meals"
+            case subsidyFen = "subsidy_fen"
+        }
+    }
+
+    public struct DayRow: Sendable, Encodable {
+        public let date: LocalDate
+        public let meals: Int
+    }
+
+    public struct MonthlyReport: Sendable, Encodable {
+        public let month: YearMonth
+        public let street: String?
+        public let sites: [SiteRow]
+        public let brackets: [ClaimBracket]
+        public let days: [DayRow]
+        public let totals: Totals
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(month, forKey: .month)
+            try c.encode(street, forKey: .street)
+            try c.encode(sites, forKey: .sites)
+            try c.encode(brackets, forKey: .brackets)
+            try c.encode(days, forKey: .days)
+            try c.encode(totals, forKey: .totals)
+        }
+
+        enum CodingKeys: String, CodingKey { case month, street, sites, brackets, days, totals }
+    }
+
+    public func monthly(month text: String?, street: String?, by actor: Principal) async throws -> MonthlyReport {
+        try actor.require(.admin, .bureau)
+        guard let text, let month = YearMonth(iso: text) else {
+            throw CanteenError.invalidRequest("month must be YYYY-MM", field: "month")
+        }
+        let from = month.firstDay
+        let to = month.next.firstDay
+        return try await db.read { session in
+            // One pass over the month's meals per site and bracket; the rest is arithmetic on small results.
+            let perSite = try session.query("""
+                WITH m AS (
+                    SELECT site_code, count(*) AS meals, count(*) FILTER (WHERE subsidy_fen > 0) AS subsidized,
+                           count(DISTINCT diner_id) AS diners, sum(subsidy_fen) AS subsidy
+                    FROM meal WHERE served_on >= $1 AND served_on < $2 AND status = 'valid'
+                    GROUP BY site_code
+                )
+                SELECT s.code, s.name, s.street, coalesce(m.meals, 0), coalesce(m.subsidized, 0), coalesce(m.diners, 0),
+                       coalesce(m.subsidy, 0), c.status
+                FROM site s
+                LEFT JOIN m ON m.site_code = s.code
+                LEFT JOIN claim c ON c.site_code = s.code AND c.month = $1
+                WHERE ($3::text IS NULL OR s.street = $3)
+                  AND (m.site_code IS NOT NULL OR (s.opens_on < $2 AND (s.closes_on IS NULL OR s.closes_on > $1)))
+                ORDER BY s.street, s.code
+                """, [from, to, street]).rows.map { row in
+                SiteRow(siteCode: try row.decode(0), name: try row.decode(1), street: try row.decode(2), meals: try row.decode(3),
+                        subsidizedMeals: try row.decode(4), diners: try row.decode(5), subsidyFen: try row.decode(6),
+                        claimStatus: try row.decode(7, as: String?.self).flatMap(ClaimStatus.init(rawValue:)))
+            }
+            let scope = "served_on >= $1 AND served_on < $2 AND status = 'valid' AND ($3::text IS NULL OR site_code IN (SELECT code FROM site WHERE street = $3))"
+            let brackets = try session.query("""
+                SELECT bracket, count(*), count(DISTINCT diner_id), sum(subsidy_fen) FROM meal WHERE \(scope)
+                GROUP BY bracket ORDER BY bracket
+                """, [from, to, street]).rows.map {
+                ClaimBracket(bracket: try $0.decode(0), meals: try $0.decode(1), diners: try $0.decode(2), subsidyFen: try $0.decode(3))
+            }
+            let days = try session.query("SELECT served_on, count(*) FROM meal WHERE \(scope) GROUP BY served_on ORDER BY served_on",
+                                         [from, to, street]).rows.map { DayRow(date: try $0.decode(0), meals: try $0.decode(1)) }
+            let diners: Int = try session.query("SELECT count(DISTINCT diner_id) FROM meal WHERE \(scope)", [from, to, street]).first!.decode(0)
+            let totals = Totals(meals: perSite.reduce(0) { $0 + $1.meals }, subsidizedMeals: perSite.reduce(0) { $0 + $1.subsidizedMeals },
+                                diners: diners, subsidyFen: perSite.reduce(0) { $0 + $1.subsidyFen })
+            return MonthlyReport(month: month, street: street, sites: perSite, brackets: brackets, days: days, totals: totals)
+        }
+    }
+}
+

@@ -1,0 +1,178 @@
+import ArgumentParser
+import CanteenDomain
+import CanteenService
+import Foundation
+
+struct ClaimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "claim",
+        abstract: "Monthly subsidy claims (补贴申报).",
+        subcommands: [Build.self, Show.self, List.self, Submit.self, Approve.self, Reject.self, Pay.self, Export.self])
+
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build (or refresh) the draft claim of a site and month.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Site code.") var site: String
+        @Option(help: "Month, YYYY-MM.") var month: String
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let built = try await context.services.claims.build(siteCode: site, month: month, by: context.actor)
+                try context.output.show(ClaimView(built.claim)) { ClaimCommand.printClaim(built.claim) }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a claim with its brackets, lines and adjustments.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Claim id.") var id: Int
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let claim = try await context.services.claims.get(id, by: context.actor)
+                try context.output.show(ClaimView(claim)) { ClaimCommand.printClaim(claim) }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List claims.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Month, YYYY-MM.") var month: String?
+        @Option(help: "Site code.") var site: String?
+        @Option(help: "draft | submitted | approved | rejected | paid.") var status: String?
+        @Option(help: "At most this many (1–500).") var limit: Int?
+        @Option(help: "Continue after this cursor.") var cursor: String?
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let page = try await context.services.claims.list(try ClaimService.Filter(parsing: month, siteCode: site, status: status),
+                                                                  page: try PageRequest(limit: limit, cursor: cursor), by: context.actor)
+                try context.output.show(page) {
+                    var table = TextTable("ID", "MONTH", "SITE", "STATUS", "MEALS", "DINERS", "TOTAL", "CHECKS")
+                    for view in page.items {
+                        let c = view.claim
+                        table.add(String(c.id), c.month.description, c.siteCode, c.status.rawValue, String(c.meals), String(c.diners),
+                                  Money(fen: c.totalFen).description, c.checks.map(\.code).joined(separator: ","))
+                    }
+                    print(table.render())
+                    if let next = page.nextCursor { print("more: --cursor \(next)") }
+                }
+            }
+        }
+    }
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Submit a draft after its month has ended (freezes the numbers).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Claim id.") var id: Int
+        @Option(help: "Why blocking checks may be ignored.") var overrideReason: String?
+
+        func run() async throws {
+            try await ClaimCommand.move(options, id, .submit, overrideReason)
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a submitted claim.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Claim id.") var id: Int
+
+        func run() async throws { try await ClaimCommand.move(options, id, .approve, nil) }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject a submitted claim; its month opens again.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Claim id.") var id: Int
+        @Option(help: "Why.") var reason: String
+
+        func run() async throws { try await ClaimCommand.move(options, id, .reject, reason) }
+    }
+
+    struct Pay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record that an approved claim was paid.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Claim id.") var id: Int
+
+        func run() async throws { try await ClaimCommand.move(options, id, .pay, nil) }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export a claim as csv, html (the printable form) or json.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Claim id.") var id: Int
+        @Option(help: "csv | html | json.") var format: String
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                guard let format = ClaimDocument.Format(rawValue: format) else {
+                    throw CanteenError.invalidRequest("format must be csv, html or json", field: "format")
+                }
+                let claim = try await context.services.claims.get(id, by: context.actor)
+                let text: String
+                switch format {
+                case .json: text = String(decoding: try JSONCoding.encoder().encode(ClaimView(claim)), as: UTF8.self) + "\n"
+                case .csv: text = ClaimDocument.csv(claim)
+                case .html: text = try ClaimDocument.html(claim, printedAt: context.services.clock.timestamp(context.services.clock.currentDate()))
+                }
+                if let output {
+                    do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
+                        throw CanteenError.invalidRequest("cannot write \(output)")
+                    }
+                } else {
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+            }
+        }
+    }
+
+    static func move(_ options: GlobalOptions, _ id: Int, _ action: ClaimAction, _ reason: String?) async throws {
+        try await CommandContext.run(options) { context in
+            let claim = try await context.services.claims.transition(id, action, reason: reason, by: context.actor)
+            try context.output.show(ClaimView(claim)) { ClaimCommand.printClaim(claim) }
+        }
+    }
+
+    static func printClaim(_ claim: Claim) {
+        print("claim \(claim.id): \(claim.siteName) (\(claim.siteCode)), \(claim.street), \(claim.month) — \(claim.status.rawValue) (\(claim.status.chineseLabel))")
+        var brackets = TextTable("BRACKET", "DINERS", "MEALS", "SUBSIDY")
+        for b in claim.brackets { brackets.add(b.bracket, String(b.diners), String(b.meals), Money(fen: b.subsidyFen).description) }
+        print(brackets.render())
+        print("meals \(claim.meals), diners \(claim.diners), subsidy \(Money(fen: claim.subsidyFen)), adjustments \(Money(fen: claim.adjustmentFen))")
+        print("total \(Money(fen: claim.totalFen)) (\(ChineseAmount.capital(fen: claim.totalFen)))")
+        for check in claim.checks { print("check \(check.severity.rawValue): \(check.code) — \(check.detail)") }
+        if let reason = claim.rejectReason { print("rejected: \(reason)") }
+        if let reason = claim.overrideReason { print("override: \(reason)") }
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Reports across canteens.", subcommands: [Monthly.self])
+
+    struct Monthly: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The monthly report: per site, per bracket, totals.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Month, YYYY-MM.") var month: String
+        @Option(help: "Only this street.") var street: String?
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let report = try await context.services.reports.monthly(month: month, street: street, by: context.actor)
+                try context.output.show(report) {
+                    print("\(report.month)" + (report.street.map { " \($0)" } ?? ""))
+                    var table = TextTable("SITE", "STREET", "MEALS", "SUBSIDISED", "DINERS", "SUBSIDY", "CLAIM", "NAME")
+                    for s in report.sites {
+                        table.add(s.siteCode, s.street, String(s.meals), String(s.subsidizedMeals), String(s.diners),
+                                  Money(fen: s.subsidyFen).description, s.claimStatus?.rawValue ?? "-", s.name)
+                    }
+                    print(table.render())
+                    let t = report.totals
+                    print("total: meals \(t.meals), subsidised \(t.subsidizedMeals), diners \(t.diners), subsidy \(Money(fen: t.subsidyFen))")
+                }
+            }
+        }
+    }
+}
