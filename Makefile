@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CANTEEN := .build/debug/canteen
 
-.PHONY: help deps build db db-stop test test-db run clean
+.PHONY: help deps build db db-stop test run clean docs-images
 
 help:
 	@echo "make run      start the private database, migrate, seed, serve on $(HOST):$(PORT)"
@@ -29,9 +29,11 @@ db-stop:
 	@scripts/db.sh stop
 	@scripts/db.sh stop --test
 
+# The documents for officials are checked in a real browser first; swift test's summary closes the run.
 test: deps
 	@url=$$(scripts/db.sh start --test | tail -n 1); \
 	export CANTEEN_TEST_DATABASE_URL="$${url#DATABASE_URL=}"; \
+	$(SWIFT) build --product canteen && scripts/render-check.sh && \
 	$(SWIFT) test $(SWIFT_TEST_FLAGS)
 
 run: build
@@ -39,6 +41,10 @@ run: build
 	$(CANTEEN) db migrate && $(CANTEEN) db seed --demo && \
 	scripts/run-banner.sh "$(HOST)" "$(PORT)" && \
 	exec $(CANTEEN) serve --host "$(HOST)" --port "$(PORT)"
+
+# Re-render the pictures of the claim form and the monthly report shown in the README.
+docs-images: build
+	UPDATE_DOCS=1 scripts/render-check.sh
 
 clean:
 	rm -rf .build

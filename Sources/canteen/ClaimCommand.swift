@@ -157,10 +157,28 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: "Month, YYYY-MM.") var month: String
         @Option(help: "Only this street.") var street: String?
+        @Option(help: "csv | html instead of the table (or --json).") var format: String?
+        @Option(help: "Write the csv or html to this file.") var output: String?
 
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let report = try await context.services.reports.monthly(month: month, street: street, by: context.actor)
+                if let format {
+                    let text: String
+                    switch format {
+                    case "csv": text = ReportDocument.csv(report)
+                    case "html": text = try ReportDocument.html(report, printedAt: context.services.clock.timestamp(context.services.clock.currentDate()))
+                    default: throw CanteenError.invalidRequest("format must be csv or html", field: "format")
+                    }
+                    if let output {
+                        do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
+                            throw CanteenError.invalidRequest("cannot write \(output)")
+                        }
+                    } else {
+                        FileHandle.standardOutput.write(Data(text.utf8))
+                    }
+                    return
+                }
                 try context.output.show(report) {
                     print("\(report.month)" + (report.street.map { " \($0)" } ?? ""))
                     var table = TextTable("SITE", "STREET", "MEALS", "SUBSIDISED", "DINERS", "SUBSIDY", "CLAIM", "NAME")

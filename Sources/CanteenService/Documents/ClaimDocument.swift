@@ -53,10 +53,8 @@ public enum ClaimDocument {
             "claim_id": String(claim.id),
             "brackets": claim.brackets.map { ["bracket": bracketLabel($0.bracket), "meals": String($0.meals), "diners": String($0.diners),
                                               "subsidy": Money(fen: $0.subsidyFen).description] },
-            "lines": claim.lines.enumerated().map { index, line in
-                ["no": String(index + 1), "name": line.name, "resident_id": line.residentIDMasked, "bracket": bracketLabel(line.bracket),
-                 "meals": String(line.meals), "subsidy": Money(fen: line.subsidyFen).description]
-            },
+            // Two columns of lines side by side, so a canteen of 30 diners fits one A4 page.
+            "line_columns": lineColumns(claim.lines),
             "has_adjustments": !claim.adjustments.isEmpty,
             "adjustments": claim.adjustments.map {
                 ["meal_id": String($0.mealID), "served_on": $0.servedOn.description, "reason": $0.reason,
@@ -64,8 +62,9 @@ public enum ClaimDocument {
             },
             "has_checks": !claim.checks.isEmpty,
             "checks": claim.checks.map {
-                ["label": $0.chineseLabel, "severity": $0.severity == .blocking ? "须说明" : "提示", "count": String($0.count), "detail": $0.detail]
+                ["label": $0.chineseLabel, "severity": $0.severity == .blocking ? "须说明" : "提示", "count": String($0.count)]
             },
+            "has_override": claim.overrideReason != nil,
             "override_reason": claim.overrideReason ?? "",
             "meals": String(claim.meals),
             "diners": String(claim.diners),
@@ -76,6 +75,16 @@ public enum ClaimDocument {
             "printed_at": printedAt,
         ]
         return template.render(context)
+    }
+
+    static func lineColumns(_ lines: [ClaimLine]) -> [[String: Any]] {
+        let rows = lines.enumerated().map { index, line -> [String: Any] in
+            ["no": String(index + 1), "name": line.name, "resident_id": line.residentIDMasked, "bracket": bracketLabel(line.bracket),
+             "meals": String(line.meals), "subsidy": Money(fen: line.subsidyFen).description]
+        }
+        let half = (rows.count + 1) / 2
+        guard rows.count > 12 else { return [["rows": rows]] }
+        return [["rows": Array(rows[..<half])], ["rows": Array(rows[half...])]]
     }
 
     static func bracketLabel(_ bracket: String) -> String {
@@ -106,10 +115,12 @@ enum ClaimFormTemplate {
       td.n { text-align: right; font-variant-numeric: tabular-nums; }
       td.c { text-align: center; }
       h2 { font-size: 11pt; margin: 2mm 0 1.5mm; }
-      .lines td { padding: 0.4mm 1.5mm; font-size: 9.5pt; }
+      .columns { display: flex; gap: 3mm; align-items: flex-start; }
+      .columns table { flex: 1; }
+      .lines th, .lines td { padding: 0.3mm 1mm; font-size: 8.5pt; white-space: nowrap; }
       .total { font-size: 12pt; font-weight: bold; }
       .signatures { display: flex; gap: 6mm; margin-top: 5mm; page-break-inside: avoid; }
-      .box { flex: 1; border: 0.6pt solid #000; height: 34mm; padding: 2mm; position: relative; }
+      .box { flex: 1; border: 0.6pt solid #000; height: 30mm; padding: 2mm; position: relative; }
       .box .stamp { position: absolute; right: 3mm; bottom: 3mm; width: 24mm; height: 24mm; border: 0.6pt dashed #666; border-radius: 50%;
                     display: flex; align-items: center; justify-content: center; color: #666; font-size: 9pt; }
       .foot { margin-top: 2mm; font-size: 8.5pt; color: #333; }
@@ -130,11 +141,15 @@ enum ClaimFormTemplate {
       {{/brackets}}<tr><td>小计</td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
     </table>
     <h2>二、就餐老人明细</h2>
+    <div class="columns">
+    {{#line_columns}}
     <table class="lines">
-      <tr><th>序号</th><th>姓名</th><th>身份证号</th><th>年龄段</th><th>就餐次数</th><th>补贴金额</th></tr>
-      {{#lines}}<tr><td class="c">{{no}}</td><td>{{name}}</td><td class="c">{{resident_id}}</td><td>{{bracket}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
-      {{/lines}}
+      <tr><th>序号</th><th>姓名</th><th>身份证号</th><th>年龄段</th><th>餐次</th><th>补贴</th></tr>
+      {{#rows}}<tr><td class="c">{{no}}</td><td>{{name}}</td><td class="c">{{resident_id}}</td><td>{{bracket}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
+      {{/rows}}
     </table>
+    {{/line_columns}}
+    </div>
     {{#has_adjustments}}
     <h2>三、调整（已申报月份作废的餐次）</h2>
     <table>
@@ -146,12 +161,12 @@ enum ClaimFormTemplate {
     {{#has_checks}}
     <h2>申报前核查</h2>
     <table>
-      <tr><th>核查项</th><th>类别</th><th>数量</th><th>说明</th></tr>
-      {{#checks}}<tr><td>{{label}}</td><td class="c">{{severity}}</td><td class="n">{{count}}</td><td>{{detail}}</td></tr>
+      <tr><th>核查项</th><th>类别</th><th>涉及数量</th></tr>
+      {{#checks}}<tr><td>{{label}}</td><td class="c">{{severity}}</td><td class="n">{{count}}</td></tr>
       {{/checks}}
     </table>
     {{/has_checks}}
-    {{#override_reason}}<p>核查情况说明：{{override_reason}}</p>{{/override_reason}}
+    {{#has_override}}<p>核查情况说明：{{override_reason}}</p>{{/has_override}}
     <table>
       <tr><td>补贴小计</td><td class="n">{{subsidy}}</td><td>调整</td><td class="n">{{adjustment}}</td></tr>
       <tr class="total"><td>申报合计（小写）</td><td class="n">{{total}}</td><td>申报合计（大写）</td><td>{{total_capital}}</td></tr>

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Checks the documents for officials as a person sees them: renders a claim form of a
+# 30-diner canteen and a monthly report with headless Chromium to PDF and PNG, then
+# checks that the form fits on one A4 page, that the Chinese text comes out, and that
+# the total is there. Run by `make test`; with UPDATE_DOCS=1 (`make docs-images`) it also
+# refreshes docs/claim-form.png and docs/monthly-report.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+canteen=${CANTEEN_BIN:-.build/debug/canteen}
+[ -x "$canteen" ] || swift build --product canteen
+
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "render-check: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+
+base=$(scripts/db.sh start --test | tail -n 1); base=${base#DATABASE_URL=}
+db=render_check_$$
+psql "$base" -qc "DROP DATABASE IF EXISTS $db" -qc "CREATE DATABASE $db"
+export DATABASE_URL="$base dbname=$db"
+export CANTEEN_TZ=Asia/Shanghai
+work=$(mktemp -d /tmp/canteen-render.XXXXXX)
+chmod 755 "$work"
+cleanup() { psql "$base" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+[ -n "${RENDER_KEEP:-}" ] && trap - EXIT
+
+"$canteen" db migrate >/dev/null
+"$canteen" db seed >/dev/null
+# 30 fictional diners of 馨颐 and a month of lunches and dinners (last month, so it can be submitted).
+month=$(python3 -c "import datetime; d = datetime.date.today().replace(day=1) - datetime.timedelta(days=1); print(d.strftime('%Y-%m'))")
+python3 - "$work" "$month" <<'PY'
+import calendar, datetime, random, sys
+work, month = sys.argv[1], sys.argv[2]
+year, mon = map(int, month.split("-"))
+weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+def complete(s): return s + "10X98765432"[sum(int(d) * w for d, w in zip(s, weights)) % 11]
+rng = random.Random(7)
+surnames = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林郑"
+with open(f"{work}/diners.txt", "w") as people, open(f"{work}/meals.csv", "w") as meals:
+    meals.write("resident_id,served_on,slot,price_fen\n")
+    for i in range(30):
+        age = 70 + rng.randrange(0, 25)
+        birth = datetime.date(year - age, rng.randrange(1, 13), rng.randrange(1, 29))
+        rid = complete(f"371502{birth:%Y%m%d}{(i * 2 + 1) % 1000:03d}")
+        people.write(f"{surnames[i % 20]}某某{i + 1:03d} {rid}\n")
+        for day in range(1, calendar.monthrange(year, mon)[1] + 1):
+            date = datetime.date(year, mon, day)
+            if rng.random() < 0.8: meals.write(f"{rid},{date},lunch,1000\n")
+            if rng.random() < 0.3: meals.write(f"{rid},{date},dinner,1000\n")
+PY
+while read -r name rid; do
+  "$canteen" diner register --name "$name" --resident-id "$rid" --home-site LY-XINYI >/dev/null
+done < "$work/diners.txt"
+"$canteen" meal import "$work/meals.csv" --site LY-XINYI | tail -n 1
+id=$("$canteen" claim build --site LY-XINYI --month "$month" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
+"$canteen" claim submit "$id" >/dev/null
+total=$("$canteen" claim show "$id" --json | python3 -c "import json,sys; c = json.load(sys.stdin); print(c['total_fen'])")
+"$canteen" claim export "$id" --format html --output "$work/claim.html"
+"$canteen" report monthly --month "$month" --format html --output "$work/report.html"
+
+render() {  # html → pdf
+  chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer --print-to-pdf="$2" "file://$1" >/dev/null 2>&1
+}
+render "$work/claim.html" "$work/claim.pdf"
+render "$work/report.html" "$work/report.pdf"
+
+fail() { echo "render-check: FAILED: $*" >&2; exit 1; }
+pages=$(pdfinfo "$work/claim.pdf" | awk '/^Pages:/ {print $2}')
+[ "$pages" = 1 ] || fail "the claim form of 30 diners takes $pages pages, not one A4 page"
+pdfinfo "$work/claim.pdf" | grep -q "Page size:.*(A4)" || fail "the claim form is not A4"
+text=$(pdftotext -layout "$work/claim.pdf" -)
+for expected in "幸福食堂老年人就餐补贴申报表" "馨颐颐养中心幸福食堂" "柳园街道" "申报合计" "盖章"; do
+  grep -q "$expected" <<<"$text" || fail "the claim form's PDF text lacks $expected"
+done
+capital=$(python3 - "$total" <<'PY'
+import sys
+# the total in figures as the form prints it
+fen = int(sys.argv[1]); print(f"¥{fen // 100}.{fen % 100:02d}")
+PY
+)
+grep -q "$capital" <<<"$text" || fail "the claim form's PDF text lacks the total $capital"
+grep -q "元整\|角\|分" <<<"$text" || fail "the claim form lacks the total in capital numerals"
+report_text=$(pdftotext -layout "$work/report.pdf" -)
+for expected in "幸福食堂月度运营报表" "各食堂补贴金额" "每日就餐次数" "东关国际幸福食堂"; do
+  grep -q "$expected" <<<"$report_text" || fail "the report's PDF text lacks $expected"
+done
+
+if [ -n "${UPDATE_DOCS:-}" ]; then
+  pdftoppm -png -r 60 -singlefile "$work/claim.pdf" docs/claim-form
+  pdftoppm -png -r 60 -singlefile "$work/report.pdf" docs/monthly-report
+  echo "render-check: refreshed docs/claim-form.png and docs/monthly-report.png"
+fi
+echo "render-check: the claim form of 30 diners fits one A4 page with its Chinese text and the total $capital; the report renders"
