@@ -6,6 +6,8 @@ public struct CLIRunner: Sendable {
         public let status: Int32
         public let stdout: String
         public let stderr: String
+        /// Standard output as bytes (reading it as a String drops a byte-order mark).
+        public let stdoutBytes: Data
     }
 
     public let databaseURL: String
@@ -50,8 +52,10 @@ public struct CLIRunner: Sendable {
                 continuation.resume(throwing: error)
             }
         }
+        let bytes = (try? Data(contentsOf: out)) ?? Data()
         return Result(status: status,
-                      stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+                      stdout: String(decoding: bytes, as: UTF8.self),
+                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+                      stdoutBytes: bytes)
     }
 }
