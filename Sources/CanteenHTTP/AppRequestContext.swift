@@ -2,9 +2,13 @@ import CanteenDomain
 import Foundation
 import Hummingbird
 
-/// The request context of every route. Authentication (a later layer) narrows it to a principal.
+/// The request context of every route: the request id, and the principal once authenticated.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthMiddleware` on `/v1` routes.
+    public var principal: Principal?
+    /// Echoed in `X-Request-Id` and in the request's log line.
+    public var requestID: String = ""
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -15,4 +19,10 @@ public struct AppRequestContext: RequestContext {
 
     public var responseEncoder: JSONEncoder { JSONCoding.encoder() }
     public var requestDecoder: JSONDecoder { JSONCoding.decoder() }
+
+    /// The authenticated caller (the auth middleware guarantees one on `/v1`).
+    func actor() throws -> Principal {
+        guard let principal else { throw CanteenError(.unauthorized, "a bearer token is required") }
+        return principal
+    }
 }

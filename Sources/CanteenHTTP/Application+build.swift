@@ -20,7 +20,7 @@ public func buildApplication(
     configuration: ServerConfiguration = ServerConfiguration(),
     logger: Logger = Logger(label: "canteen.http")
 ) -> some ApplicationProtocol {
-    let router = buildRouter(services: services)
+    let router = buildRouter(services: services, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "canteen"),
@@ -29,8 +29,15 @@ public func buildApplication(
 }
 
 /// The routes, without a server: used by `buildApplication` and by router tests.
-public func buildRouter(services: CanteenServices) -> Router<AppRequestContext> {
+public func buildRouter(services: CanteenServices, logger: Logger = Logger(label: "canteen.http")) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: ProblemMiddleware(logger: logger))
     router.addRoutes(ServiceController(services: services).routes)
+    let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: services.tokens))
+    SiteController(services: services).addRoutes(to: v1)
+    DinerController(services: services).addRoutes(to: v1)
+    MealController(services: services).addRoutes(to: v1)
+    ClaimController(services: services).addRoutes(to: v1)
     return router
 }

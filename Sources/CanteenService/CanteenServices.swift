@@ -14,6 +14,8 @@ public struct CanteenServices: Sendable {
     public let importer: MealImporter
     public let claims: ClaimService
     public let reports: ReportService
+    public let tokens: TokenService
+    public let audit: AuditService
 
     /// Session settings every connection of the service uses: the business time zone, and no
     /// JIT (its compile time, seconds for a large plan, dwarfs these short statements).
@@ -33,5 +35,7 @@ public struct CanteenServices: Sendable {
         self.importer = MealImporter(db: db, clock: clock)
         self.claims = ClaimService(db: db, clock: clock)
         self.reports = ReportService(db: db)
+        self.tokens = TokenService(db: db)
+        self.audit = AuditService(db: db, clock: clock)
     }
 }

@@ -51,7 +51,7 @@ public struct DinerService: Sendable {
                 let diner = try Self.load(id, today: today, session, clock: clock)
                 try Audit.record(session, actor: actor, action: "diner.create", entity: .diner, entityID: String(id),
                                  detail: DinerView(diner))
-                return DinerView(diner, showsResidentID: actor.seesFullResidentID)
+                return DinerView(diner)
             }
         } catch let error as CanteenError where error.code == .duplicateResidentID || error.code == .duplicateCardNo {
             // A concurrent registration won the unique constraint: name the diner it created.
@@ -75,6 +75,7 @@ public struct DinerService: Sendable {
         }
     }
 
+    /// The only answer that carries the full resident ID (to admin and bureau, SPEC §3.4).
     public func get(_ id: Int, by actor: Principal) async throws -> DinerView {
         let today = clock.today()
         let clock = self.clock
@@ -154,7 +155,7 @@ public struct DinerService: Sendable {
             if !changes.isEmpty {
                 try Audit.record(session, actor: actor, action: "diner.update", entity: .diner, entityID: String(id), detail: changes)
             }
-            return DinerView(after, showsResidentID: actor.seesFullResidentID)
+            return DinerView(after)
         }
     }
 
@@ -179,8 +180,7 @@ public struct DinerService: Sendable {
                 """, [id, date, parsed.rawValue, actor.name])
             try Audit.record(session, actor: actor, action: "diner.status", entity: .diner, entityID: String(id),
                              detail: ["status": parsed.rawValue, "effective_on": date.description])
-            let after = try Self.load(id, today: today, session, clock: clock)
-            return DinerView(after, showsResidentID: actor.seesFullResidentID)
+            return DinerView(try Self.load(id, today: today, session, clock: clock))
         }
     }
 

@@ -1,0 +1,92 @@
+import CanteenDomain
+import CanteenService
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A JSON answer with a status and extra headers.
+struct JSONResponse<Value: Encodable>: ResponseGenerator {
+    var status: HTTPResponse.Status = .ok
+    let value: Value
+    var headers: HTTPFields = [:]
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try JSONCoding.encoder().encode(value)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A text document (CSV, HTML) with its content type.
+struct DocumentResponse: ResponseGenerator {
+    let contentType: String
+    let text: String
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+extension Request {
+    /// Reads and decodes a JSON body (at most 1 MiB) with the SPEC's error codes.
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext, optional: Bool = false) async throws -> T {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        if buffer.readableBytes == 0 && optional, let empty = try? JSONCoding.decoder().decode(T.self, from: Data("{}".utf8)) {
+            return empty
+        }
+        do {
+            return try JSONCoding.decoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let error as CanteenError {
+            throw error
+        } catch let error as DecodingError {
+            throw CanteenError.invalidRequest(Self.describe(error))
+        } catch {
+            throw CanteenError.invalidRequest("the body is not JSON")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(_, let c): return c.codingPath.isEmpty ? "the body must be a JSON object" : "\(path(c.codingPath)) has the wrong type"
+        case .valueNotFound(_, let c): return "\(path(c.codingPath)) must not be null"
+        case .keyNotFound(let key, let c): return "\(path(c.codingPath + [key])) is required"
+        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(c.codingPath)) is not valid"
+        @unknown default: return "the body could not be read"
+        }
+    }
+
+    /// A query value, or nil when absent or empty.
+    func query(_ name: String) -> String? {
+        guard let value = uri.queryParameters[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func queryInt(_ name: String) throws -> Int? {
+        guard let text = query(name) else { return nil }
+        guard let value = Int(text) else { throw CanteenError.invalidRequest("\(name) must be an integer", field: name) }
+        return value
+    }
+
+    func page() throws -> PageRequest {
+        try PageRequest(limit: try queryInt("limit"), cursor: query("cursor"))
+    }
+}
+
+extension AppRequestContext {
+    /// An integer path parameter (an id); anything else is `invalid_request`.
+    func id(_ name: String = "id") throws -> Int {
+        guard let text = parameters.get(name), let value = Int(text), value > 0 else {
+            throw CanteenError.invalidRequest("\(name) must be a positive integer", field: name)
+        }
+        return value
+    }
+
+    func text(_ name: String) throws -> String {
+        guard let text = parameters.get(name) else { throw CanteenError.invalidRequest("\(name) is required", field: name) }
+        return text
+    }
+}

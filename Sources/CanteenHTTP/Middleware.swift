@@ -1,0 +1,97 @@
+import CanteenDomain
+import CanteenService
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Postgres
+
+/// One log line per request — method, path (never the query: it can hold a resident ID),
+/// status, duration, request id — and the request id echoed in `X-Request-Id`.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let incoming = request.headers[.init("X-Request-Id")!].flatMap { id in
+            id.count <= 64 && id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) ? id : nil
+        }
+        context.requestID = incoming ?? UUID().uuidString.lowercased()
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = ProblemMiddleware.response(for: error, logger: logger)
+        }
+        response.headers[.init("X-Request-Id")!] = context.requestID
+        let elapsed = ContinuousClock.now - started
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms",
+                    metadata: ["request_id": .string(context.requestID)])
+        return response
+    }
+}
+
+/// Turns every failure into an `application/problem+json` answer with the SPEC's `code`:
+/// no stack trace, SQL text or internal type name ever reaches a client.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return Self.response(for: error, logger: logger)
+        }
+    }
+
+    static func response(for error: any Error, logger: Logger) -> Response {
+        let problem = Problem(canteenError(error, logger: logger))
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if problem.code == CanteenError.Code.tooManyRequests.rawValue { headers[.retryAfter] = "60" }
+        let data = (try? JSONCoding.encoder().encode(problem)) ?? Data()
+        return Response(status: HTTPResponse.Status(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func canteenError(_ error: any Error, logger: Logger) -> CanteenError {
+        switch error {
+        case let error as CanteenError:
+            return error
+        case let error as any HTTPResponseError:
+            switch error.status {
+            case .notFound: return CanteenError(.notFound, "no such resource")
+            case .contentTooLarge: return CanteenError(.payloadTooLarge, "the body is larger than 1 MiB")
+            case .methodNotAllowed: return CanteenError(.notFound, "no such route for this method")
+            case .unauthorized: return CanteenError(.unauthorized, "a bearer token is required")
+            default: return CanteenError(.invalidRequest, "the request could not be read")
+            }
+        case let error as PostgresError where error.isConnectionFailure || error.kind == .poolTimeout || error.kind == .poolClosed:
+            return .unavailable()
+        case is DecodingError:
+            return CanteenError.invalidRequest("the body could not be read")
+        case is CancellationError:
+            return .unavailable()
+        default:
+            logger.error("unexpected failure", metadata: ["type": "\(type(of: error))"])
+            return CanteenError(.unavailable, "the request could not be completed; try again")
+        }
+    }
+}
+
+/// `Authorization: Bearer <token>` on every `/v1` route: none or unknown is 401.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let tokens: TokenService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw CanteenError(.unauthorized, "send Authorization: Bearer <token>")
+        }
+        var context = context
+        context.principal = try await tokens.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        return try await next(request, context)
+    }
+}

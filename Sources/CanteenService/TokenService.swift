@@ -1,0 +1,179 @@
+import CanteenDomain
+import Crypto
+import Foundation
+import Postgres
+
+/// API tokens (SPEC §2.11): 256 random bits shown once, stored as a SHA-256 hash, revocable.
+public struct TokenService: Sendable {
+    let db: Database
+
+    public init(db: Database) {
+        self.db = db
+    }
+
+    /// A token as listed: never the secret.
+    public struct Token: Sendable, Encodable {
+        public let id: Int
+        public let name: String
+        public let role: Role
+        public let siteCodes: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, role
+            case siteCodes = "site_codes"
+        }
+    }
+
+    /// A new token with its secret: `{id, name, role, site_codes, token}`, shown once.
+    public struct Issued: Sendable, Encodable {
+        public let token: Token
+        public let secret: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, role, token
+            case siteCodes = "site_codes"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(token.id, forKey: .id)
+            try c.encode(token.name, forKey: .name)
+            try c.encode(token.role, forKey: .role)
+            try c.encode(token.siteCodes, forKey: .siteCodes)
+            try c.encode(secret, forKey: .token)
+        }
+    }
+
+    public struct Draft: Sendable, Decodable {
+        public var name: String?
+        public var role: String?
+        public var siteCodes: [String]?
+
+        public init(name: String?, role: String?, siteCodes: [String]?) {
+            self.name = name
+            self.role = role
+            self.siteCodes = siteCodes
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, role
+            case siteCodes = "site_codes"
+        }
+    }
+
+    public func create(_ draft: Draft, by actor: Principal) async throws -> Issued {
+        try actor.require(.admin)
+        var v = Validation()
+        let name = v.text(draft.name, "name", required: true, maxLength: TextLimits.name)
+        let role = draft.role.flatMap(Role.init(rawValue:))
+        if role == nil { v.fail("role", "must be admin, bureau or operator") }
+        let sites = Array(Set(draft.siteCodes ?? [])).sorted()
+        if role == .operator && sites.isEmpty { v.fail("site_codes", "an operator token needs at least one site") }
+        if role != nil && role != .operator && !sites.isEmpty { v.fail("site_codes", "only operator tokens name sites") }
+        try v.check()
+        guard let name, let role else { throw CanteenError.validation(v.errors) }
+        let secret = Self.newSecret()
+        let hash = Self.hash(secret)
+        return try await db.write { session in
+            for code in sites where try session.query("SELECT 1 FROM site WHERE code = $1", [code]).isEmpty {
+                throw CanteenError.validation([FieldError(field: "site_codes", message: "site \(code) does not exist")])
+            }
+            let id: Int = try session.query("""
+                INSERT INTO api_token (name, role, site_codes, token_hash, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id
+                """, [name, role.rawValue, TextArray(sites), hash, actor.name]).first!.decode(0)
+            let token = Token(id: id, name: name, role: role, siteCodes: sites)
+            try Audit.record(session, actor: actor, action: "token.create", entity: .token, entityID: String(id), detail: token)
+            return Issued(token: token, secret: secret)
+        }
+    }
+
+    public func revoke(_ id: Int, by actor: Principal) async throws {
+        try actor.require(.admin)
+        try await db.write { session in
+            let revoked = try session.execute("UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id])
+            if revoked == 0 {
+                guard try !session.query("SELECT 1 FROM api_token WHERE id = $1", [id]).isEmpty else {
+                    throw CanteenError.notFound("token \(id)")
+                }
+                return  // already revoked: revoking again changes nothing
+            }
+            try Audit.record(session, actor: actor, action: "token.revoke", entity: .token, entityID: String(id), detail: ["revoked": true])
+        }
+    }
+
+    /// The principal a bearer token stands for, or `unauthorized`.
+    public func authenticate(_ secret: String) async throws -> Principal {
+        guard secret.utf8.count <= 200, !secret.isEmpty else { throw CanteenError(.unauthorized, "unknown token") }
+        let hash = Self.hash(secret)
+        let row = try await db.read { session in
+            try session.queryPrepared("SELECT name, role, site_codes FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL", [hash]).first
+        }
+        guard let row, let role = Role(rawValue: try row.decode(1)) else {
+            throw CanteenError(.unauthorized, "unknown or revoked token")
+        }
+        return Principal(name: try row.decode(0), role: role, siteCodes: Set(try row.decode(2, as: TextArray.self).elements))
+    }
+
+    /// 256 random bits from the system's CSPRNG, base64url, with a recognisable prefix.
+    static func newSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return "cnt_" + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Lookup is by an index on the hash; the secret itself never reaches the database.
+    static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The audit log, read by admin and bureau.
+public struct AuditService: Sendable {
+    let db: Database
+    let clock: BusinessClock
+
+    public init(db: Database, clock: BusinessClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    public struct Entry: Sendable, Encodable {
+        public let id: Int
+        public let at: String
+        public let actor: String
+        public let action: String
+        public let entity: String
+        public let entityID: String
+        public let detail: JSONValue
+
+        enum CodingKeys: String, CodingKey {
+            case id, at, actor, action, entity, detail
+            case entityID = "entity_id"
+        }
+    }
+
+    public func list(entity: String?, entityID: String?, page: PageRequest = .first, by actor: Principal) async throws -> Page<Entry> {
+        try actor.require(.admin, .bureau)
+        if let entity, AuditEntity(rawValue: entity) == nil {
+            throw CanteenError.invalidRequest("entity must be one of " + AuditEntity.allCases.map(\.rawValue).joined(separator: ", "), field: "entity")
+        }
+        let after = try page.after.map { key -> Int in
+            guard let id = Int(key) else { throw CanteenError.invalidRequest("cursor is not one this service issued", field: "cursor") }
+            return id
+        }
+        let clock = self.clock
+        let entries = try await db.read { session in
+            try session.query("""
+                SELECT id, at, actor, action, entity, entity_id, detail::text FROM audit_log
+                WHERE ($1::text IS NULL OR entity = $1) AND ($2::text IS NULL OR entity_id = $2) AND ($3::bigint IS NULL OR id > $3)
+                ORDER BY id LIMIT $4
+                """, [entity, entityID, after, page.limit + 1]).rows.map { row in
+                Entry(id: try row.decode(0), at: clock.timestamp(try row.decode(1, as: Date.self)), actor: try row.decode(2),
+                      action: try row.decode(3), entity: try row.decode(4), entityID: try row.decode(5),
+                      detail: (try? JSONCoding.decoder().decode(JSONValue.self, from: Data(try row.decode(6, as: String.self).utf8))) ?? .null)
+            }
+        }
+        return Page(fetched: entries, request: page, key: { String($0.id) })
+    }
+}
