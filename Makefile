@@ -29,11 +29,12 @@ db-stop:
 	@scripts/db.sh stop
 	@scripts/db.sh stop --test
 
-# The documents for officials are checked in a real browser first; swift test's summary closes the run.
+# The documents for officials are checked in a real browser and the API against its OpenAPI
+# document (schemathesis) first; swift test's summary closes the run.
 test: deps
 	@url=$$(scripts/db.sh start --test | tail -n 1); \
 	export CANTEEN_TEST_DATABASE_URL="$${url#DATABASE_URL=}"; \
-	$(SWIFT) build --product canteen && scripts/render-check.sh && \
+	$(SWIFT) build --product canteen && scripts/render-check.sh && scripts/api-check.sh && \
 	$(SWIFT) test $(SWIFT_TEST_FLAGS)
 
 run: build

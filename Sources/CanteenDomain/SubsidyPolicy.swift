@@ -84,7 +84,7 @@ public struct SubsidyPolicy: Sendable, Equatable {
                 v.fail("\(field).label", "repeats another tier's label")
             }
             if !(0...maximumAge).contains(tier.minAge) { v.fail("\(field).min_age", "must be 0–\(maximumAge)") }
-            if let max = tier.maxAge, !(tier.minAge...maximumAge).contains(max) {
+            if let max = tier.maxAge, max < tier.minAge || max > maximumAge {
                 v.fail("\(field).max_age", "must be null or from min_age to \(maximumAge)")
             }
             if !(0...Money.maximumMealPrice.fen).contains(tier.subsidyFen) {

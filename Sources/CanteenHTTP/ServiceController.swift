@@ -18,6 +18,9 @@ struct ServiceController {
             }
             return EditedResponse(status: .serviceUnavailable, response: Status(status: "unavailable"))
         }
+        routes.get("openapi.yaml") { _, _ in
+            DocumentResponse(contentType: "application/yaml; charset=utf-8", text: OpenAPIDocument.yaml)
+        }
         return routes
     }
 }

@@ -43,6 +43,8 @@ struct SubsidyPolicyTests {
             ("2027-01-01", [SubsidyTier(label: "", minAge: 70, maxAge: nil, subsidyFen: 200)], nil),
             ("2027-01-01", [SubsidyTier(label: "none", minAge: 70, maxAge: nil, subsidyFen: 200)], nil),
             ("2027-01-01", [SubsidyTier(label: "a", minAge: 70, maxAge: 60, subsidyFen: 200)], nil),
+            ("2027-01-01", [SubsidyTier(label: "a", minAge: 200, maxAge: 300, subsidyFen: 200)], nil),
+            ("2027-01-01", [SubsidyTier(label: "a", minAge: Int.max, maxAge: Int.min, subsidyFen: Int.min)], nil),
             ("2027-01-01", [SubsidyTier(label: "a", minAge: -1, maxAge: nil, subsidyFen: 200)], nil),
             ("2027-01-01", [SubsidyTier(label: "a", minAge: 70, maxAge: nil, subsidyFen: -5)], nil),
             ("2027-01-01", [SubsidyTier(label: "a", minAge: 70, maxAge: 79, subsidyFen: 200), SubsidyTier(label: "a", minAge: 80, maxAge: nil, subsidyFen: 400)], nil),

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Proves the server conforms to its OpenAPI document: schemathesis (from PyPI, in a venv
+# under .local) runs against a live `canteen serve` on a fresh test database with an admin
+# token, checking for server errors, undocumented status codes and response schemas.
+# A bounded number of examples per operation keeps it inside CI's time. Revoking tokens is left
+# out (it would revoke the run's own token); the API tests cover it. Run by `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+canteen=${CANTEEN_BIN:-.build/debug/canteen}
+examples=${API_CHECK_EXAMPLES:-15}
+venv=.local/venv
+if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
+  echo "api-check: installing schemathesis into $venv" >&2
+  python3 -m venv "$venv" >&2 || { apt-get install -y -qq python3-venv >&2 && python3 -m venv "$venv" >&2; }
+  "$venv/bin/pip" install -q schemathesis==4.32.5 >&2
+fi
+
+base=$(scripts/db.sh start --test | tail -n 1); base=${base#DATABASE_URL=}
+db=api_check_$$
+psql "$base" -qc "CREATE DATABASE $db"
+export DATABASE_URL="$base dbname=$db"
+log=$(mktemp /tmp/canteen-api-check.XXXXXX.log)
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  psql "$base" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -n "${API_CHECK_KEEP_LOG:-}" ] && cp "$log" /tmp/api-check-server.log; rm -f "$log"
+}
+trap cleanup EXIT
+
+"$canteen" db migrate >/dev/null
+"$canteen" db seed --demo >/dev/null
+token=$("$canteen" token create --name api-check --role admin | tail -n 1)
+port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+"$canteen" serve --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
+  --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
+  --exclude-path "/v1/tokens/{id}" -H "Authorization: Bearer $token" --max-examples "$examples" --seed 20221001 --request-timeout 10 \
+  --generation-with-security-parameters false --suppress-health-check all --no-color 2>&1 | tail -n 40
+status=${PIPESTATUS[0]}
+if grep -qi "resident_id\":\"[0-9]\{17\}" "$log" || grep -q "$token" "$log"; then
+  echo "api-check: the server log holds a token or a resident ID" >&2
+  exit 1
+fi
+exit "$status"
