@@ -7,13 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CANTEEN := .build/debug/canteen
 
-.PHONY: help deps build db db-stop test run clean docs-images
+.PHONY: help deps build db db-stop test run clean docs-images bench
 
 help:
 	@echo "make run      start the private database, migrate, seed, serve on $(HOST):$(PORT)"
 	@echo "make test     run every test against a private PostgreSQL it starts itself"
 	@echo "make db       start the private database; prints DATABASE_URL=... last"
 	@echo "make db-stop  stop it"
+	@echo "make bench    benchmarks (figures, no assertions)"
 
 # The system packages the build and the database need (apt, only when missing).
 deps:
@@ -42,6 +43,14 @@ run: build
 	$(CANTEEN) db migrate && $(CANTEEN) db seed --demo && \
 	scripts/run-banner.sh "$(HOST)" "$(PORT)" && \
 	exec $(CANTEEN) serve --host "$(HOST)" --port "$(PORT)"
+
+# Benchmarks report figures (they assert nothing): the CSV import versus psql \copy, claims and
+# the monthly report versus hand-written SQL aggregates. Release build, demo cluster.
+bench: deps
+	$(SWIFT) build -c release --product canteen
+	@scripts/db.sh start >/dev/null
+	CANTEEN_BIN=$$($(SWIFT) build -c release --show-bin-path)/canteen bench/import.sh $(BENCH_IMPORT_ROWS)
+	CANTEEN_BIN=$$($(SWIFT) build -c release --show-bin-path)/canteen bench/claims.sh $(BENCH_MEALS)
 
 # Re-render the pictures of the claim form and the monthly report shown in the README.
 docs-images: build

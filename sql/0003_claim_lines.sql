@@ -19,18 +19,21 @@ CREATE INDEX claim_adjustment_claim_idx ON claim_adjustment (claim_id) WHERE cla
 CREATE INDEX claim_month_idx ON claim (month, site_code);
 
 -- Frozen claims never change: once submitted, only the status and its timestamps move on
--- (and a rejection, which reopens the month, may clear the frozen lines).
+-- (and a rejection, which reopens the month, may clear the frozen lines). Checked once per
+-- statement over the rows it touched, so rebuilding a draft of 100,000 lines stays cheap.
 CREATE FUNCTION claim_line_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    claim_status text;
 BEGIN
-    SELECT status INTO claim_status FROM claim WHERE id = coalesce(NEW.claim_id, OLD.claim_id);
-    IF claim_status IN ('submitted', 'approved', 'paid') THEN
-        RAISE EXCEPTION 'the lines of a % claim are frozen', claim_status USING ERRCODE = 'insufficient_privilege';
+    IF EXISTS (SELECT 1 FROM changed_lines l JOIN claim c ON c.id = l.claim_id
+               WHERE c.status IN ('submitted', 'approved', 'paid')) THEN
+        RAISE EXCEPTION 'the lines of a submitted claim are frozen' USING ERRCODE = 'insufficient_privilege';
     END IF;
-    RETURN coalesce(NEW, OLD);
+    RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER claim_line_frozen BEFORE INSERT OR UPDATE OR DELETE ON claim_line
-    FOR EACH ROW EXECUTE FUNCTION claim_line_frozen();
+CREATE TRIGGER claim_line_frozen_insert AFTER INSERT ON claim_line
+    REFERENCING NEW TABLE AS changed_lines FOR EACH STATEMENT EXECUTE FUNCTION claim_line_frozen();
+CREATE TRIGGER claim_line_frozen_update AFTER UPDATE ON claim_line
+    REFERENCING OLD TABLE AS changed_lines FOR EACH STATEMENT EXECUTE FUNCTION claim_line_frozen();
+CREATE TRIGGER claim_line_frozen_delete AFTER DELETE ON claim_line
+    REFERENCING OLD TABLE AS changed_lines FOR EACH STATEMENT EXECUTE FUNCTION claim_line_frozen();

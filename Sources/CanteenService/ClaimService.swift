@@ -99,12 +99,20 @@ public struct ClaimService: Sendable {
             m AS (SELECT * FROM meal WHERE site_code = $1 AND served_on >= $2 AND served_on < $3 AND status = 'valid'),
             daily AS (SELECT served_on, count(*) AS n FROM m GROUP BY served_on),
             median AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS v FROM daily),
-            per_diner AS (SELECT diner_id, count(*) AS n FROM m GROUP BY diner_id)
+            per_diner AS (SELECT diner_id, count(*) AS n FROM m GROUP BY diner_id),
+            -- Only diners who ever left 'active' can have such meals.
+            status_range AS (
+                SELECT diner_id, status, effective_on AS from_day,
+                       coalesce(lead(effective_on) OVER (PARTITION BY diner_id ORDER BY effective_on), 'infinity') AS to_day
+                FROM diner_status
+                WHERE diner_id IN (SELECT diner_id FROM diner_status WHERE status <> 'active')
+            )
             SELECT
                 (SELECT count(*) FROM m, s WHERE m.served_on < s.opens_on OR (s.closes_on IS NOT NULL AND m.served_on >= s.closes_on)
                                               OR NOT (m.slot = ANY (s.slots))),
-                (SELECT count(*) FROM m WHERE (SELECT ds.status FROM diner_status ds WHERE ds.diner_id = m.diner_id
-                                               AND ds.effective_on <= m.served_on ORDER BY ds.effective_on DESC LIMIT 1) <> 'active'),
+                (SELECT count(*) FROM m JOIN status_range sr ON sr.diner_id = m.diner_id
+                                        AND m.served_on >= sr.from_day AND m.served_on < sr.to_day
+                 WHERE sr.status <> 'active'),
                 (SELECT count(*) FROM per_diner, s
                  WHERE per_diner.n > cardinality(s.slots) * (SELECT count(*) FROM generate_series($2::date, $3::date - 1, '1 day') g
                                                                WHERE g >= s.opens_on AND (s.closes_on IS NULL OR g < s.closes_on))),

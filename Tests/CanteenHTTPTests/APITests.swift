@@ -261,6 +261,48 @@ struct APITests {
         }
     }
 
+    @Test func changesToSitesAndDinersAndTheirDuplicates() async throws {
+        try await TestDatabase.withServices { services in
+            let w = try await Self.world(services)
+            try await buildApplication(services: services).test(.router) { client in
+                let patched = try await Self.request(client, .patch, "/v1/sites/LY-01", token: w.bureau,
+                                                     body: #"{"name": "改名食堂", "closes_on": "2030-01-01", "phone": null}"#)
+                #expect(patched.0 == .ok)
+                #expect(patched.1["name"] as? String == "改名食堂")
+                #expect(patched.1["closes_on"] as? String == "2030-01-01")
+                #expect(try await Self.request(client, .get, "/v1/sites/LY-01", token: w.op1).1["name"] as? String == "改名食堂")
+                #expect(try await Self.request(client, .get, "/v1/sites/NOPE", token: w.admin).0 == .notFound)
+                #expect(try await Self.request(client, .patch, "/v1/sites/LY-01", token: w.admin, body: #"{"code": "NEW"}"#).0.code == 422)
+
+                let diner = try await Self.request(client, .patch, "/v1/diners/\(w.diner1)", token: w.op1, body: #"{"phone": "0635-1234567"}"#)
+                #expect(diner.1["phone"] as? String == "0635-1234567")
+                let taken = try await Self.request(client, .patch, "/v1/diners/\(w.diner1)", token: w.admin, body: #"{"card_no": "C-2"}"#)
+                #expect(taken.0 == .conflict)
+                #expect(taken.1["code"] as? String == "duplicate_card_no")
+                #expect(taken.1["existing_diner_id"] as? Int == w.diner2)
+                let residentID = try await services.diners.get(w.diner2, by: .testAdmin).diner.residentID
+                let again = try await Self.request(client, .post, "/v1/diners", token: w.admin,
+                                                   body: #"{"name": "重复", "resident_id": "\#(residentID)"}"#)
+                #expect(again.0 == .conflict)
+                #expect(again.1["code"] as? String == "duplicate_resident_id")
+                #expect(again.1["existing_diner_id"] as? Int == w.diner2)
+                let status = try await Self.request(client, .post, "/v1/diners/\(w.diner1)/status", token: w.op1,
+                                                    body: #"{"status": "moved_out", "effective_on": "2026-11-01"}"#)
+                #expect(status.1["status"] as? String == "moved_out")
+                #expect(try await Self.request(client, .get, "/v1/diners/\(w.diner1)", token: w.op1).1["status"] as? String == "moved_out")
+                #expect(try await Self.request(client, .get, "/v1/diners?q=测试", token: w.admin).0 == .ok)
+                let claim = try await Self.request(client, .post, "/v1/claims", token: w.admin, body: #"{"site_code": "LY-02", "month": "2026-10"}"#)
+                let id = try #require(claim.1["id"] as? Int)
+                let shown = try await Self.request(client, .get, "/v1/claims/\(id)", token: w.op2)
+                #expect((shown.1["lines"] as? [Any])?.count == 1)
+                #expect((shown.1["brackets"] as? [Any])?.count == 1)
+                let openapi = try await client.execute(uri: "/openapi.yaml", method: .get) { $0 }
+                #expect(openapi.status == .ok)
+                #expect(String(buffer: openapi.body).hasPrefix("openapi: 3.1.0"))
+            }
+        }
+    }
+
     @Test func hostileBodiesGetClearErrors() async throws {
         try await TestDatabase.withServices { services in
             let w = try await Self.world(services)

@@ -1,6 +1,7 @@
 import CanteenDomain
 import CanteenService
 import Foundation
+import Postgres
 import Testing
 import TestSupport
 
@@ -90,6 +91,13 @@ struct ClaimServiceTests {
             #expect(late == .periodClosed)
             let rebuild = await Self.code { _ = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin) }
             #expect(rebuild == .periodClosed)
+            // Even behind the service's back, the frozen lines cannot be changed.
+            await #expect(throws: PostgresError.self) {
+                try await services.db.pool.withSession { try $0.execute("DELETE FROM claim_line WHERE claim_id = $1", [draft.id]) }
+            }
+            await #expect(throws: PostgresError.self) {
+                try await services.db.pool.withSession { try $0.execute("UPDATE claim_line SET subsidy_fen = 0 WHERE claim_id = $1", [draft.id]) }
+            }
             // Later changes to diners and policies never alter it.
             _ = try await services.diners.setStatus(d.turning, status: "deceased", effectiveOn: "2026-10-01", by: .testAdmin)
             _ = try await services.policies.add(PolicyService.Draft(effectiveFrom: "2026-01-01",
