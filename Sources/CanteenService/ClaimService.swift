@@ -258,10 +258,7 @@ public struct ClaimService: Sendable {
     public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<ClaimView> {
         if let site = filter.siteCode { try actor.requireSite(site) }
         let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
-        let after = try page.after.map { key -> Int in
-            guard let id = Int(key) else { throw CanteenError.invalidRequest("cursor is not one this service issued", field: "cursor") }
-            return id
-        }
+        let after = try page.afterID()
         let clock = self.clock
         let claims = try await db.read { session in
             try session.query("""

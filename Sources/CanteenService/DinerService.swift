@@ -108,10 +108,7 @@ public struct DinerService: Sendable {
         let today = clock.today()
         let clock = self.clock
         let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
-        let after = try page.after.map { key -> Int in
-            guard let id = Int(key) else { throw CanteenError.invalidRequest("cursor is not one this service issued", field: "cursor") }
-            return id
-        }
+        let after = try page.afterID()
         let query = filter.query?.trimmingWhitespace()
         let pattern = query.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }

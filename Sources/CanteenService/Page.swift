@@ -37,6 +37,14 @@ public struct PageRequest: Sendable {
     /// Everything, for internal callers such as exports (still bounded by the table's size).
     public static let all = PageRequest(uncheckedLimit: Int.max - 1)
 
+    /// The cursor of a list ordered by integer id.
+    func afterID() throws -> Int? {
+        try after.map { key in
+            guard let id = Int(key) else { throw CanteenError.invalidRequest("cursor is not one this service issued", field: "cursor") }
+            return id
+        }
+    }
+
     static func encodeCursor(_ key: String) -> String {
         Data(("c1:" + key).utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

@@ -158,10 +158,7 @@ public struct AuditService: Sendable {
         if let entity, AuditEntity(rawValue: entity) == nil {
             throw CanteenError.invalidRequest("entity must be one of " + AuditEntity.allCases.map(\.rawValue).joined(separator: ", "), field: "entity")
         }
-        let after = try page.after.map { key -> Int in
-            guard let id = Int(key) else { throw CanteenError.invalidRequest("cursor is not one this service issued", field: "cursor") }
-            return id
-        }
+        let after = try page.afterID()
         let clock = self.clock
         let entries = try await db.read { session in
             try session.query("""
