@@ -39,6 +39,8 @@ public struct CanteenError: Error, Sendable, Equatable, CustomStringConvertible 
     public var errors: [FieldError]
     public var existingMealID: Int?
     public var existingDinerID: Int?
+    /// For `too_many_requests`: when to try again (the `Retry-After` header).
+    public var retryAfterSeconds: Int?
 
     public init(_ code: Code, _ detail: String, errors: [FieldError] = [], existingMealID: Int? = nil, existingDinerID: Int? = nil) {
         self.code = code

@@ -9,9 +9,12 @@ public struct AppRequestContext: RequestContext {
     public var principal: Principal?
     /// Echoed in `X-Request-Id` and in the request's log line.
     public var requestID: String = ""
+    /// The peer's IP address (for the failed-authentication limit); nil in router tests.
+    public let clientAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// SPEC §3: a body over 1 MiB is `payload_too_large`.

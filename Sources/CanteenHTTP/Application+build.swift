@@ -34,7 +34,7 @@ public func buildRouter(services: CanteenServices, logger: Logger = Logger(label
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.addRoutes(ServiceController(services: services).routes)
-    let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: services.tokens))
+    let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: services.tokens, limiter: FailedAuthLimiter()))
     SiteController(services: services).addRoutes(to: v1)
     DinerController(services: services).addRoutes(to: v1)
     MealController(services: services).addRoutes(to: v1)

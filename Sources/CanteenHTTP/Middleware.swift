@@ -49,9 +49,10 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     static func response(for error: any Error, logger: Logger) -> Response {
-        let problem = Problem(canteenError(error, logger: logger))
+        let canteenError = canteenError(error, logger: logger)
+        let problem = Problem(canteenError)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
-        if problem.code == CanteenError.Code.tooManyRequests.rawValue { headers[.retryAfter] = "60" }
+        if let seconds = canteenError.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         let data = (try? JSONCoding.encoder().encode(problem)) ?? Data()
         return Response(status: HTTPResponse.Status(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -81,17 +82,27 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 }
 
-/// `Authorization: Bearer <token>` on every `/v1` route: none or unknown is 401.
+/// `Authorization: Bearer <token>` on every `/v1` route: none or unknown is 401; too many
+/// failures from one address in a minute is 429 with `Retry-After`.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
+    let limiter: FailedAuthLimiter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let address = context.clientAddress ?? "unknown"
+        try limiter.check(address)
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            limiter.recordFailure(address)
             throw CanteenError(.unauthorized, "send Authorization: Bearer <token>")
         }
         var context = context
-        context.principal = try await tokens.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        do {
+            context.principal = try await tokens.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        } catch let error as CanteenError where error.code == .unauthorized {
+            limiter.recordFailure(address)
+            throw error
+        }
         return try await next(request, context)
     }
 }

@@ -303,6 +303,23 @@ struct APITests {
         }
     }
 
+    @Test func repeatedFailedAuthenticationIsThrottled() async throws {
+        try await TestDatabase.withServices { services in
+            let w = try await Self.world(services)
+            try await buildApplication(services: services).test(.router) { client in
+                for _ in 0..<20 {
+                    #expect(try await Self.request(client, .get, "/v1/sites", token: "cnt_guess").0 == .unauthorized)
+                }
+                let throttled = try await Self.request(client, .get, "/v1/sites", token: "cnt_guess")
+                #expect(throttled.0 == .tooManyRequests)
+                #expect(throttled.1["code"] as? String == "too_many_requests")
+                #expect(Int(throttled.2[.retryAfter] ?? "") ?? 0 > 0)
+                // While throttled, even a good token from that address waits.
+                #expect(try await Self.request(client, .get, "/v1/sites", token: w.admin).0 == .tooManyRequests)
+            }
+        }
+    }
+
     @Test func hostileBodiesGetClearErrors() async throws {
         try await TestDatabase.withServices { services in
             let w = try await Self.world(services)
