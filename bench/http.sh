@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Meal logging over HTTP versus PostgreSQL's own single-row INSERT rate, in one run:
+# wrk (16 connections, DURATION s) posting meals with unique diner/date/slot and an
+# Idempotency-Key each, against `canteen serve` with a warm pool; then pgbench -M prepared
+# inserting equivalent rows (same columns, the same two unique indexes) with 16 clients.
+# Also the server's resident memory at idle and after the run.
+#
+#   bench/http.sh [DURATION]    (needs `make db` and a release build; installs wrk when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+clients=16
+canteen=${CANTEEN_BIN:-$(swift build -c release --show-bin-path)/canteen}
+command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2; }
+command -v pgbench >/dev/null || { echo "bench: pgbench is missing (postgresql-contrib)" >&2; exit 1; }
+url=$(scripts/db.sh start | tail -n 1); url=${url#DATABASE_URL=}
+admin=${url%/*}/postgres
+db=bench_http
+psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -qc "CREATE DATABASE $db"
+export DATABASE_URL=${url%/*}/$db
+"$canteen" db migrate >/dev/null
+"$canteen" site add --code BENCH --name 基准食堂 --kind other --street 基准街道 --opens-on 2022-09-01 \
+  --slots breakfast,lunch,dinner --price-fen 1000 >/dev/null
+diners=50000
+psql "$DATABASE_URL" -q <<SQL
+INSERT INTO diner (name, resident_id, sex, birth_date)
+SELECT '基准' || i, lpad(i::text, 17, '0') || '0', 'F', DATE '1930-01-01' + (i % 9000) FROM generate_series(1, $diners) i;
+INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) SELECT id, '1900-01-01', 'active', 'bench' FROM diner;
+-- The baseline: the same columns and the same two unique indexes as meal, no rules.
+CREATE TABLE plain_meal (LIKE meal INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS);
+CREATE UNIQUE INDEX ON plain_meal (diner_id, served_on, slot);
+CREATE UNIQUE INDEX ON plain_meal (site_code, idempotency_key);
+CREATE SEQUENCE plain_seq;
+VACUUM ANALYZE;
+SQL
+token=$("$canteen" token create --name bench --role admin | tail -n 1)
+port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+LOG_LEVEL=warning "$canteen" serve --host 127.0.0.1 --port "$port" >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
+rss() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server/status"; }
+idle_rss=$(rss)
+# Warm the pool and the caches, then measure.
+DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d 2 -s bench/meals.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+psql "$DATABASE_URL" -qc "DELETE FROM meal" -qc "VACUUM ANALYZE meal" 2>/dev/null || true
+http=$(DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)
+load_rss=$(rss)
+stored=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM meal")
+
+cat > /tmp/canteen-pgbench.sql <<'PGB'
+INSERT INTO plain_meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, idempotency_key, request_hash, created_by)
+SELECT n % 50000 + 1, 'BENCH', DATE '2026-10-01' + (n / 150000)::int % 28, (ARRAY['breakfast','lunch','dinner'])[(n / 50000) % 3 + 1],
+       1000, false, 80, '80+', 400, 'p' || n, 'x', 'bench'
+FROM (SELECT nextval('plain_seq') AS n) s;
+PGB
+pg=$(pgbench -n -M prepared -c $clients -j 2 -T "$duration" -f /tmp/canteen-pgbench.sql "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')
+python3 - "$http" "$pg" "$idle_rss" "$load_rss" "$stored" <<'PY'
+import json, sys
+http, pg, idle, load, stored = json.loads(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+rate = http["requests"] / http["seconds"]
+print(json.dumps({"http_meals_per_s": round(rate), "pgbench_inserts_per_s": round(pg), "ratio": round(rate / pg, 2),
+                  "p50_ms": round(http["p50_ms"], 2), "p99_ms": round(http["p99_ms"], 2), "http_errors": http["errors"],
+                  "meals_stored": stored, "rss_idle_mib": idle, "rss_after_load_mib": load}))
+PY

@@ -1,0 +1,44 @@
+-- wrk script: every request logs a meal for a different diner/date/slot, with its own
+-- Idempotency-Key, like a lunch-time counter. Set DINERS and TOKEN in the environment.
+local threads = {}
+local counter = 0
+local thread_id = 0
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  thread_id = id
+end
+
+local diners = tonumber(os.getenv("DINERS") or "50000")
+local token = os.getenv("TOKEN") or ""
+local slots = {"breakfast", "lunch", "dinner"}
+
+request = function()
+  local i = counter * 64 + thread_id
+  counter = counter + 1
+  local diner = (i % diners) + 1
+  local slot = slots[(math.floor(i / diners) % 3) + 1]
+  local day = math.floor(i / (diners * 3)) % 28 + 1
+  local body = string.format('{"site_code":"BENCH","diner_id":%d,"slot":"%s","price_fen":1000,"served_on":"2026-10-%02d"}', diner, slot, day)
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. token,
+    ["Idempotency-Key"] = string.format("w%d-%d", thread_id, counter),
+  }
+  return wrk.format("POST", "/v1/meals", headers, body)
+end
+
+local statuses = {}
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("JSON {\"requests\": %d, \"seconds\": %.3f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"errors\": %d}\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
