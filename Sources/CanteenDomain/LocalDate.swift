@@ -106,12 +106,11 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var yearMonth: YearMonth { YearMonth(uncheckedYear: year, month: month) }
 
-    /// Today's date in `timeZone` (not in UTC).
+    /// Today's date in `timeZone` (not in UTC). Plain arithmetic on the zone's offset at that
+    /// instant: no Calendar is built on the hot path.
     public static func today(in timeZone: TimeZone, now: Date = Date()) -> LocalDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: now)
-        return LocalDate(daysSinceEpoch: LocalDate(uncheckedYear: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1).daysSinceEpoch)
+        let local = Int((now.timeIntervalSince1970).rounded(.down)) + timeZone.secondsFromGMT(for: now)
+        return LocalDate(daysSinceEpoch: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
 
     init(uncheckedYear year: Int, month: Int, day: Int) {

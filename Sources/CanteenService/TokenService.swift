@@ -2,13 +2,21 @@ import CanteenDomain
 import Crypto
 import Foundation
 import Postgres
+import Synchronization
 
 /// API tokens (SPEC §2.11): 256 random bits shown once, stored as a SHA-256 hash, revocable.
 public struct TokenService: Sendable {
     let db: Database
+    /// Recently authenticated hashes, so the counter's hot path does not ask the database for
+    /// every request. A revocation through this process empties it at once; one made by another
+    /// process (the CLI) takes effect within `cacheLifetime`.
+    let cache: PrincipalCache
+
+    public static let cacheLifetime: Duration = .seconds(10)
 
     public init(db: Database) {
         self.db = db
+        self.cache = PrincipalCache(lifetime: Self.cacheLifetime)
     }
 
     /// A token as listed: never the secret.
@@ -99,19 +107,23 @@ public struct TokenService: Sendable {
             }
             try Audit.record(session, actor: actor, action: "token.revoke", entity: .token, entityID: String(id), detail: ["revoked": true])
         }
+        cache.removeAll()
     }
 
     /// The principal a bearer token stands for, or `unauthorized`.
     public func authenticate(_ secret: String) async throws -> Principal {
         guard secret.utf8.count <= 200, !secret.isEmpty else { throw CanteenError(.unauthorized, "unknown token") }
         let hash = Self.hash(secret)
+        if let cached = cache.principal(for: hash) { return cached }
         let row = try await db.read { session in
             try session.queryPrepared("SELECT name, role, site_codes FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL", [hash]).first
         }
         guard let row, let role = Role(rawValue: try row.decode(1)) else {
             throw CanteenError(.unauthorized, "unknown or revoked token")
         }
-        return Principal(name: try row.decode(0), role: role, siteCodes: Set(try row.decode(2, as: TextArray.self).elements))
+        let principal = Principal(name: try row.decode(0), role: role, siteCodes: Set(try row.decode(2, as: TextArray.self).elements))
+        cache.store(principal, for: hash)
+        return principal
     }
 
     /// 256 random bits from the system's CSPRNG, base64url, with a recognisable prefix.
@@ -124,7 +136,51 @@ public struct TokenService: Sendable {
 
     /// Lookup is by an index on the hash; the secret itself never reaches the database.
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(secret.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+}
+
+/// Principals by token hash, each kept for a short lifetime.
+final class PrincipalCache: Sendable {
+    private struct Entry {
+        let principal: Principal
+        let expires: ContinuousClock.Instant
+    }
+
+    private let lifetime: Duration
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(lifetime: Duration) {
+        self.lifetime = lifetime
+    }
+
+    func principal(for hash: String) -> Principal? {
+        entries.withLock { entries in
+            guard let entry = entries[hash] else { return nil }
+            guard entry.expires > .now else {
+                entries[hash] = nil
+                return nil
+            }
+            return entry.principal
+        }
+    }
+
+    func store(_ principal: Principal, for hash: String) {
+        entries.withLock { entries in
+            if entries.count >= 10_000 { entries.removeAll() }  // bounded: unknown hashes are never stored
+            entries[hash] = Entry(principal: principal, expires: .now.advanced(by: lifetime))
+        }
+    }
+
+    func removeAll() {
+        entries.withLock { $0.removeAll() }
     }
 }
 

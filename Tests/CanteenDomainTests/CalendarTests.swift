@@ -50,3 +50,19 @@ struct CalendarTests {
         #expect(Money(fen: 0).description == "¥0.00")
     }
 }
+
+@Suite("Clock arithmetic")
+struct ClockArithmeticTests {
+    @Test func todayMatchesFoundationsCalendarInManyZones() {
+        for zone in ["Asia/Shanghai", "UTC", "America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu"] {
+            let timeZone = TimeZone(identifier: zone)!
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            for step in stride(from: -2_000_000_000, through: 2_000_000_000, by: 7_777_777) {
+                let instant = Date(timeIntervalSince1970: TimeInterval(step))
+                let c = calendar.dateComponents([.year, .month, .day], from: instant)
+                #expect(LocalDate.today(in: timeZone, now: instant) == LocalDate(year: c.year!, month: c.month!, day: c.day!), "\(zone) \(step)")
+            }
+        }
+    }
+}
