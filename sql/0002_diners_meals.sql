@@ -133,18 +133,6 @@ CREATE TABLE claim_adjustment (
 
 CREATE INDEX claim_adjustment_open_idx ON claim_adjustment (site_code) WHERE claim_id IS NULL;
 
--- The policy in force on a date and the tier holding an age: (label 'none', 0) when no tier does.
-CREATE FUNCTION subsidy_tier_on(on_date date, years integer,
-    OUT policy_id bigint, OUT bracket text, OUT tier_fen integer, OUT daily_cap integer)
-LANGUAGE sql STABLE AS $$
-    SELECT p.id, coalesce(t.label, 'none'), coalesce(t.subsidy_fen, 0), p.max_subsidized_meals_per_day
-    FROM subsidy_policy p
-    LEFT JOIN subsidy_tier t ON t.policy_id = p.id AND years >= t.min_age AND (t.max_age IS NULL OR years <= t.max_age)
-    WHERE p.effective_from <= on_date
-    ORDER BY p.effective_from DESC
-    LIMIT 1
-$$;
-
 -- A month is closed for a site once its claim is submitted (and stays closed unless rejected).
 CREATE FUNCTION period_is_closed(p_site text, p_day date) RETURNS boolean
 LANGUAGE sql STABLE AS $$
@@ -240,12 +228,22 @@ BEGIN
     END IF;
 
     PERFORM pg_advisory_xact_lock_shared(period_lock_key(p_site, served));
-    IF period_is_closed(p_site, served) THEN
+    IF EXISTS (SELECT 1 FROM claim c WHERE c.site_code = p_site AND c.month = date_trunc('month', served)::date
+               AND c.status IN ('submitted', 'approved', 'paid')) THEN
         error_code := 'period_closed'; detail := 'the claim for ' || to_char(served, 'YYYY-MM') || ' is already submitted'; EXIT work;
     END IF;
 
     years := age_on(d.birth_date, served);
-    SELECT * INTO tier FROM subsidy_tier_on(served, years);
+    -- The policy in force on the day and the tier holding the age (inline: a SQL function
+    -- here would be planned again on every call).
+    SELECT p.id AS policy_id, coalesce(t.label, 'none') AS bracket, coalesce(t.subsidy_fen, 0) AS tier_fen,
+           p.max_subsidized_meals_per_day AS daily_cap
+    INTO tier
+    FROM subsidy_policy p
+    LEFT JOIN subsidy_tier t ON t.policy_id = p.id AND years >= t.min_age AND (t.max_age IS NULL OR years <= t.max_age)
+    WHERE p.effective_from <= served
+    ORDER BY p.effective_from DESC
+    LIMIT 1;
     LOOP
         attempt := attempt + 1;
         subsidy := least(coalesce(tier.tier_fen, 0), price);
