@@ -135,9 +135,7 @@ public struct DinerService: Sendable {
         let today = clock.today()
         let clock = self.clock
         return try await db.write { session in
-            try session.query("SELECT 1 FROM diner WHERE id = $1 FOR UPDATE", [id])
-            let before = try Self.load(id, today: today, session, clock: clock)
-            try Self.requireAccess(before, actor)
+            let before = try Self.lockForChange(id, today: today, session, clock: clock, by: actor)
             let after = try patch.applied(to: before)
             if actor.isOperator, let home = after.homeSite { try actor.requireSite(home) }
             try Self.checkUnique(session, residentID: nil, cardNo: after.cardNo, except: id)
@@ -168,9 +166,7 @@ public struct DinerService: Sendable {
         let today = clock.today()
         let clock = self.clock
         return try await db.write { session in
-            try session.query("SELECT 1 FROM diner WHERE id = $1 FOR UPDATE", [id])
-            let before = try Self.load(id, today: today, session, clock: clock)
-            try Self.requireAccess(before, actor)
+            let before = try Self.lockForChange(id, today: today, session, clock: clock, by: actor)
             try session.query("""
                 INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (diner_id, effective_on) DO UPDATE SET status = excluded.status, recorded_at = now(), recorded_by = excluded.recorded_by
@@ -189,6 +185,14 @@ public struct DinerService: Sendable {
                 (try $0.decode(0, as: LocalDate.self), DinerStatus(rawValue: try $0.decode(1)) ?? .active)
             }
         }
+    }
+
+    /// Locks a diner's row for a change in this transaction and checks the actor may change it.
+    static func lockForChange(_ id: Int, today: LocalDate, _ session: Session, clock: BusinessClock, by actor: Principal) throws -> Diner {
+        try session.query("SELECT 1 FROM diner WHERE id = $1 FOR UPDATE", [id])
+        let diner = try load(id, today: today, session, clock: clock)
+        try requireAccess(diner, actor)
+        return diner
     }
 
     static func load(_ id: Int, today: LocalDate, _ session: Session, clock: BusinessClock) throws -> Diner {

@@ -118,13 +118,7 @@ struct ClaimCommand: AsyncParsableCommand {
                 case .csv: text = ClaimDocument.csv(claim)
                 case .html: text = try ClaimDocument.html(claim, printedAt: context.services.clock.timestamp(context.services.clock.currentDate()))
                 }
-                if let output {
-                    do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                        throw CanteenError.invalidRequest("cannot write \(output)")
-                    }
-                } else {
-                    FileHandle.standardOutput.write(Data(text.utf8))
-                }
+                try context.output.document(text, to: output)
             }
         }
     }
@@ -170,13 +164,7 @@ struct ReportCommand: AsyncParsableCommand {
                     case "html": text = try ReportDocument.html(report, printedAt: context.services.clock.timestamp(context.services.clock.currentDate()))
                     default: throw CanteenError.invalidRequest("format must be csv or html", field: "format")
                     }
-                    if let output {
-                        do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                            throw CanteenError.invalidRequest("cannot write \(output)")
-                        }
-                    } else {
-                        FileHandle.standardOutput.write(Data(text.utf8))
-                    }
+                    try context.output.document(text, to: output)
                     return
                 }
                 try context.output.show(report) {

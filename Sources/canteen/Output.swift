@@ -18,8 +18,17 @@ struct Output {
         }
     }
 
-    func line(_ text: String) {
-        print(text)
+    /// Writes a document (CSV, HTML, JSON) to `path`, or to standard output without one.
+    func document(_ text: String, to path: String?) throws {
+        guard let path else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CanteenError.invalidRequest("cannot write \(path)")
+        }
     }
 
     /// Reports an error on stderr and returns the exit code to end with.
