@@ -134,3 +134,39 @@ struct MealImportTests {
         }
     }
 }
+
+@Suite("CSV import of hostile files")
+struct HostileImportTests {
+    @Test func randomBytesAndHugeFieldsNeverCrashOrWriteHalfAnImport() async throws {
+        try await TestDatabase.withServices { services in
+            try await Fixtures.site(services, "LY-01")
+            let d = try await Fixtures.diner(services, born: "1940-05-05", serial: 1, card: "C-1")
+            var generator = SystemRandomNumberGenerator()
+            var files: [Data] = []
+            for _ in 0..<30 {
+                let length = Int.random(in: 0...2000, using: &generator)
+                var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                if Bool.random(using: &generator) { bytes = Array("card_no,slot,price_fen,served_on\n".utf8) + bytes }
+                files.append(Data(bytes))
+            }
+            files.append(Data("card_no,slot,price_fen\nC-1,lunch,99999999999999999999999\nC-1,lunch,-5\nC-1,\(String(repeating: "x", count: 100_000)),1\n".utf8))
+            files.append(Data("card_no,slot,price_fen,client_ref\nC-1,lunch,100,\(String(repeating: "k", count: 5000))\n".utf8))
+            files.append(Data(("card_no,slot\n" + String(repeating: "C-1,lunch,extra,fields\n", count: 2000)).utf8))
+            for file in files {
+                do {
+                    let report = try await services.importer.importCSV(file, siteCode: "LY-01", by: .testAdmin)
+                    #expect(report.created + report.replayed + report.duplicate + report.rejected >= 0)
+                } catch let error as CanteenError {
+                    #expect(error.code == .invalidRequest)
+                }
+            }
+            // Whatever was imported obeys the one-meal-per-slot rule and belongs to the real diner.
+            let (meals, others) = try await services.db.read { session in
+                (try session.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self),
+                 try session.query("SELECT count(*) FROM meal WHERE diner_id <> $1", [d.diner.id]).first!.decode(0, as: Int.self))
+            }
+            #expect(meals <= 1)
+            #expect(others == 0)
+        }
+    }
+}
