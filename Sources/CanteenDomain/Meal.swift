@@ -212,7 +212,8 @@ public struct MealDraft: Sendable, Decodable {
                            delivery: delivery ?? false, idempotencyKey: key)
     }
 
-    static func servedOn(_ text: String?, today: LocalDate) throws -> LocalDate? {
+    /// `served_on` as sent: `nil` when omitted (today); a malformed or future date is `invalid_date`.
+    public static func servedOn(_ text: String?, today: LocalDate) throws -> LocalDate? {
         guard let text else { return nil }
         guard let date = LocalDate(iso: text) else {
             throw CanteenError(.invalidDate, "served_on must be a date YYYY-MM-DD",

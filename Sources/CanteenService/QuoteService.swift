@@ -93,7 +93,7 @@ public struct QuoteService: Sendable {
             throw CanteenError(.invalidPrice, "price_fen must be 0–\(Money.maximumMealPrice.fen)")
         }
         let today = clock.today()
-        guard let date = try MealDraftDates.servedOn(servedOn, today: today) else { throw CanteenError(.invalidDate, "served_on") }
+        let date = try MealDraft.servedOn(servedOn, today: today) ?? today
         let facts = try await db.read { session in try Self.facts(dinerID: dinerID, on: date, session) }
         return Self.quote(facts, on: date, slot: slot, priceFen: priceFen)
     }
@@ -136,18 +136,5 @@ public struct QuoteService: Sendable {
             entries.append(Today.SlotToday(slot: slot, subsidyFen: amount, alreadyServed: served))
         }
         return Today(date: date, age: years, bracket: tier?.label ?? SubsidyPolicy.noTierBracket, status: facts.status, slots: entries)
-    }
-}
-
-/// The date rules of a meal request, shared by logging and quoting.
-public enum MealDraftDates {
-    /// `nil` text is today; a malformed or future date is `invalid_date`.
-    public static func servedOn(_ text: String?, today: LocalDate) throws -> LocalDate? {
-        guard let text else { return today }
-        guard let date = LocalDate(iso: text) else {
-            throw CanteenError(.invalidDate, "served_on must be a date YYYY-MM-DD")
-        }
-        guard date <= today else { throw CanteenError(.invalidDate, "served_on \(date) is in the future (today is \(today))") }
-        return date
     }
 }
