@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CANTEEN := .build/debug/canteen
 
-.PHONY: help deps build db db-stop test run clean docs-images bench
+.PHONY: help deps build db db-stop test run clean docs-images bench chaos
 
 help:
 	@echo "make run      start the private database, migrate, seed, serve on $(HOST):$(PORT)"
@@ -15,6 +15,7 @@ help:
 	@echo "make db       start the private database; prints DATABASE_URL=... last"
 	@echo "make db-stop  stop it"
 	@echo "make bench    benchmarks (figures, no assertions)"
+	@echo "make chaos    crash test: kill the server and PostgreSQL while clients log meals (CHAOS_SEEDS=100)"
 
 # The system packages the build and the database need (apt, only when missing).
 deps:
@@ -23,20 +24,30 @@ deps:
 build: deps
 	$(SWIFT) build --product canteen
 
+# DB_FLAGS=--chaos starts the cluster `make chaos` kills instead.
 db: deps
-	@scripts/db.sh start
+	@scripts/db.sh start $(DB_FLAGS)
 
 db-stop:
 	@scripts/db.sh stop
 	@scripts/db.sh stop --test
+	@scripts/db.sh stop --chaos
 
-# The documents for officials are checked in a real browser and the API against its OpenAPI
-# document (schemathesis) first; swift test's summary closes the run.
+# The documents for officials are checked in a real browser, the API against its OpenAPI
+# document (schemathesis), a short crash test (3 seeds) runs; swift test's summary closes the run.
 test: deps
 	@url=$$(scripts/db.sh start --test | tail -n 1); \
 	export CANTEEN_TEST_DATABASE_URL="$${url#DATABASE_URL=}"; \
 	$(SWIFT) build --product canteen && scripts/render-check.sh && scripts/api-check.sh && \
+	scripts/chaos.py --seeds $(CHAOS_TEST_SEEDS) && \
 	$(SWIFT) test $(SWIFT_TEST_FLAGS)
+
+CHAOS_SEEDS ?= 100
+CHAOS_TEST_SEEDS ?= 3
+# Kills `canteen serve` and the chaos cluster's postmaster (SIGKILL) at seeded random moments
+# while clients log meals with retries; then checks nothing acknowledged was lost or doubled.
+chaos: build
+	scripts/chaos.py --seeds $(CHAOS_SEEDS)
 
 run: build
 	@url=$$(scripts/db.sh start | tail -n 1); export DATABASE_URL="$${url#DATABASE_URL=}"; \

@@ -49,7 +49,8 @@ if pg_dump -d "$DATABASE_URL" | grep -q "$token"; then
   echo "api-check: the database holds a token in clear" >&2
   exit 1
 fi
-if grep -qi "resident_id\":\"[0-9]\{17\}" "$log" || grep -q "$token" "$log"; then
+# Any 18-character resident ID (17 digits and a check character) or the token itself.
+if grep -qE '(^|[^0-9])[1-9][0-9]{16}[0-9Xx]([^0-9]|$)' "$log" || grep -qF "$token" "$log"; then
   echo "api-check: the server log holds a token or a resident ID" >&2
   exit 1
 fi

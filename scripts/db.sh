@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
 # The private PostgreSQL cluster of this checkout.
 #
-#   scripts/db.sh start [--test]   start it (idempotent, crash-safe); last line: DATABASE_URL=...
-#   scripts/db.sh stop  [--test]   stop it
-#   scripts/db.sh url   [--test]   print DATABASE_URL=... of a started cluster
-#   scripts/db.sh env   [--test]   print where the cluster lives
+#   scripts/db.sh start [--test|--chaos]   start it (idempotent, crash-safe); last line: DATABASE_URL=...
+#   scripts/db.sh stop  [--test|--chaos]   stop it
+#   scripts/db.sh url   [--test|--chaos]   print DATABASE_URL=... of a started cluster
+#   scripts/db.sh env   [--test|--chaos]   print where the cluster lives
 #
 # The demo cluster (`make db`, `make run`) keeps fsync on and listens on 127.0.0.1
 # and on a socket in its data folder. The test cluster (--test, used by `make test`)
 # listens only on its socket, so it never clashes with another checkout's, and runs
-# with fsync off: it holds nothing worth keeping.
+# with fsync off: it holds nothing worth keeping. The chaos cluster (--chaos, used by
+# `make chaos`, whose postmaster gets killed) listens only on its socket and keeps every
+# durability setting on: what it acknowledged must survive the kill.
 set -euo pipefail
 
 cmd=${1:-start}
 mode=dev
-[ "${2:-}" = "--test" ] && mode=test
+case "${2:-}" in
+  --test) mode=test ;;
+  --chaos) mode=chaos ;;
+  "") ;;
+  *) echo "usage: $0 start|stop|url|env [--test|--chaos]" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${CANTEEN_PG_PORT:-54329}
 [ "$mode" = test ] && port=${CANTEEN_PG_TEST_PORT:-54339}
-name=pg; [ "$mode" = test ] && name=pg-test
+[ "$mode" = chaos ] && port=${CANTEEN_PG_CHAOS_PORT:-54349}
+name=pg; [ "$mode" = test ] && name=pg-test; [ "$mode" = chaos ] && name=pg-chaos
 
 log() { echo "db: $*" >&2; }
 
@@ -81,7 +89,7 @@ is_running() {
 
 database_url() {
   local state=$1 data=$2
-  if [ "$mode" = test ]; then
+  if [ "$mode" != dev ]; then
     # Key/value form, so tests can append " dbname=..." for their own databases.
     echo "host=$data port=$port user=canteen dbname=postgres"
   else
@@ -129,15 +137,25 @@ start() {
     local opts="-c port=$port -c unix_socket_directories='$data'"
     if [ "$mode" = test ]; then
       opts="$opts -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    elif [ "$mode" = chaos ]; then
+      opts="$opts -c listen_addresses=''"
     else
       # Room for month-end claims and bulk imports: a bigger cache and fewer forced checkpoints.
       opts="$opts -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=15min"
     fi
-    if ! as_user "$user" "$bin/pg_ctl" -D "$data" -l "$state/$name.log" -w -t 60 -o "$opts" start >/dev/null; then
-      log "PostgreSQL did not start; the end of $state/$name.log:"
-      tail -n 20 "$state/$name.log" >&2 || true
-      exit 1
-    fi
+    # After a killed postmaster its backends may still hold the old shared memory for a
+    # moment ("pre-existing shared memory block is still in use"): try again for a while.
+    local attempt=0
+    until as_user "$user" "$bin/pg_ctl" -D "$data" -l "$state/$name.log" -w -t 60 -o "$opts" start >/dev/null; do
+      attempt=$((attempt + 1))
+      if [ $attempt -ge 20 ] || ! tail -n 5 "$state/$name.log" | grep -q "still in use"; then
+        log "PostgreSQL did not start; the end of $state/$name.log:"
+        tail -n 20 "$state/$name.log" >&2 || true
+        exit 1
+      fi
+      rm -f "$data/postmaster.pid"
+      sleep 0.5
+    done
   fi
 
   if [ "$mode" = dev ]; then
@@ -147,7 +165,7 @@ start() {
     database_url "$state" "$data" > "$root/.local/database-url"
     chmod 600 "$root/.local/database-url"
   else
-    database_url "$state" "$data" > "$root/.local/test-database-url"
+    database_url "$state" "$data" > "$root/.local/$mode-database-url"
   fi
   echo "DATABASE_URL=$(database_url "$state" "$data")"
 }
@@ -176,5 +194,5 @@ case "$cmd" in
   env)
     user=$(run_user); state=$(state_dir "$user")
     echo "DATA=$state/$name"; echo "PORT=$port"; echo "LOG=$state/$name.log"; echo "BIN=$(pg_bindir)"; echo "USER=$user" ;;
-  *) echo "usage: $0 start|stop|url|env [--test]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|url|env [--test|--chaos]" >&2; exit 2 ;;
 esac

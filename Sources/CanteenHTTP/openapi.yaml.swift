@@ -50,7 +50,12 @@ paths:
       summary: Set up a canteen site
       requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/SiteInput"}}}}
       responses:
-        "201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Site"}}}}
+        "201":
+          description: created
+          content: {application/json: {schema: {$ref: "#/components/schemas/Site"}}}
+          links:
+            GetSite: {operationId: getSite, parameters: {code: "$response.body#/code"}}
+            PatchSite: {operationId: patchSite, parameters: {code: "$response.body#/code"}}
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
@@ -77,6 +82,7 @@ paths:
     get:
       tags: [sites]
       summary: One site
+      operationId: getSite
       responses:
         "200": {description: the site, content: {application/json: {schema: {$ref: "#/components/schemas/Site"}}}}
         "401": {$ref: "#/components/responses/Problem"}
@@ -86,6 +92,7 @@ paths:
     patch:
       tags: [sites]
       summary: Change a site (closes_on closes it; null reopens)
+      operationId: patchSite
       requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/SitePatch"}}}}
       responses:
         "200": {description: the site, content: {application/json: {schema: {$ref: "#/components/schemas/Site"}}}}
@@ -138,7 +145,13 @@ paths:
       summary: Register a diner (birth date and sex come from the resident ID)
       requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/DinerInput"}}}}
       responses:
-        "201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Diner"}}}}
+        "201":
+          description: created
+          content: {application/json: {schema: {$ref: "#/components/schemas/Diner"}}}
+          links:
+            GetDiner: {operationId: getDiner, parameters: {id: "$response.body#/id"}}
+            PatchDiner: {operationId: patchDiner, parameters: {id: "$response.body#/id"}}
+            SetDinerStatus: {operationId: setDinerStatus, parameters: {id: "$response.body#/id"}}
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
@@ -181,6 +194,7 @@ paths:
     get:
       tags: [diners]
       summary: One diner (the full resident_id for admin and bureau only)
+      operationId: getDiner
       responses:
         "200": {description: the diner, content: {application/json: {schema: {$ref: "#/components/schemas/Diner"}}}}
         "400": {$ref: "#/components/responses/Problem"}
@@ -191,6 +205,7 @@ paths:
     patch:
       tags: [diners]
       summary: Change a diner's contact details, home site or card
+      operationId: patchDiner
       requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/DinerPatch"}}}}
       responses:
         "200": {description: the diner, content: {application/json: {schema: {$ref: "#/components/schemas/Diner"}}}}
@@ -208,6 +223,7 @@ paths:
     post:
       tags: [diners]
       summary: Change a diner's status from a date on
+      operationId: setDinerStatus
       requestBody:
         required: true
         content:
@@ -235,7 +251,12 @@ paths:
         - {name: Idempotency-Key, in: header, schema: {type: string, minLength: 1, maxLength: 100}}
       requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/MealInput"}}}}
       responses:
-        "201": {description: logged, content: {application/json: {schema: {$ref: "#/components/schemas/Meal"}}}}
+        "201":
+          description: logged
+          content: {application/json: {schema: {$ref: "#/components/schemas/Meal"}}}
+          links:
+            GetMeal: {operationId: getMeal, parameters: {id: "$response.body#/id"}}
+            VoidMeal: {operationId: voidMeal, parameters: {id: "$response.body#/id"}}
         "200":
           description: a replay of the same Idempotency-Key and content; the meal first created
           headers: {Idempotent-Replayed: {schema: {type: string, enum: ["true"]}}}
@@ -299,6 +320,7 @@ paths:
     get:
       tags: [meals]
       summary: One meal
+      operationId: getMeal
       responses:
         "200": {description: the meal, content: {application/json: {schema: {$ref: "#/components/schemas/Meal"}}}}
         "400": {$ref: "#/components/responses/Problem"}
@@ -312,6 +334,7 @@ paths:
     post:
       tags: [meals]
       summary: Void a meal (kept, marked void; in a closed month it becomes an adjustment)
+      operationId: voidMeal
       requestBody:
         required: true
         content: {application/json: {schema: {type: object, required: [reason], properties: {reason: {type: string, minLength: 1, maxLength: 500}}}}}
@@ -356,7 +379,16 @@ paths:
                 site_code: {type: string}
                 month: {type: string, pattern: "^[0-9]{4}-[0-9]{2}$"}
       responses:
-        "201": {description: a new draft, content: {application/json: {schema: {$ref: "#/components/schemas/Claim"}}}}
+        "201":
+          description: a new draft
+          content: {application/json: {schema: {$ref: "#/components/schemas/Claim"}}}
+          links:
+            GetClaim: {operationId: getClaim, parameters: {id: "$response.body#/id"}}
+            ExportClaim: {operationId: exportClaim, parameters: {id: "$response.body#/id"}}
+            SubmitClaim: {operationId: submitClaim, parameters: {id: "$response.body#/id"}}
+            ApproveClaim: {operationId: approveClaim, parameters: {id: "$response.body#/id"}}
+            PayClaim: {operationId: payClaim, parameters: {id: "$response.body#/id"}}
+            RejectClaim: {operationId: rejectClaim, parameters: {id: "$response.body#/id"}}
         "200": {description: the refreshed draft, content: {application/json: {schema: {$ref: "#/components/schemas/Claim"}}}}
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
@@ -387,6 +419,7 @@ paths:
     get:
       tags: [claims]
       summary: A claim with its brackets, lines and adjustments
+      operationId: getClaim
       responses:
         "200": {description: the claim, content: {application/json: {schema: {$ref: "#/components/schemas/Claim"}}}}
         "400": {$ref: "#/components/responses/Problem"}
@@ -401,6 +434,7 @@ paths:
     get:
       tags: [claims]
       summary: The claim as CSV (UTF-8 with BOM), the printable A4 form (HTML) or JSON
+      operationId: exportClaim
       responses:
         "200":
           description: the document
@@ -419,6 +453,7 @@ paths:
     post:
       tags: [claims]
       summary: Submit a draft after its month has ended
+      operationId: submitClaim
       requestBody: {required: false, content: {application/json: {schema: {type: object, properties: {override_reason: {type: string, maxLength: 500}}}}}}
       responses: &transition
         "200": {description: the claim, content: {application/json: {schema: {$ref: "#/components/schemas/Claim"}}}}
@@ -436,6 +471,7 @@ paths:
     post:
       tags: [claims]
       summary: Approve a submitted claim
+      operationId: approveClaim
       responses: *transition
   /v1/claims/{id}/pay:
     parameters:
@@ -443,6 +479,7 @@ paths:
     post:
       tags: [claims]
       summary: Record the payment of an approved claim
+      operationId: payClaim
       responses: *transition
   /v1/claims/{id}/reject:
     parameters:
@@ -450,6 +487,7 @@ paths:
     post:
       tags: [claims]
       summary: Reject a submitted claim; its month opens again
+      operationId: rejectClaim
       requestBody: {required: true, content: {application/json: {schema: {type: object, required: [reason], properties: {reason: {type: string, minLength: 1, maxLength: 500}}}}}}
       responses: *transition
   /v1/reports/monthly:

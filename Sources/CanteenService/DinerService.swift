@@ -166,7 +166,7 @@ public struct DinerService: Sendable {
         let today = clock.today()
         let clock = self.clock
         return try await db.write { session in
-            let before = try Self.lockForChange(id, today: today, session, clock: clock, by: actor)
+            _ = try Self.lockForChange(id, today: today, session, clock: clock, by: actor)
             try session.query("""
                 INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (diner_id, effective_on) DO UPDATE SET status = excluded.status, recorded_at = now(), recorded_by = excluded.recorded_by

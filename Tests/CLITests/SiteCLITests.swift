@@ -121,3 +121,38 @@ struct SiteCLITests {
         #expect(bad.stderr.hasPrefix("error: unavailable"))
     }
 }
+
+extension SiteCLITests {
+    @Test func auditVerifyReportsTheFirstBrokenLinkAndExitsNonZero() async throws {
+        try await TestDatabase.withPool { pool, name in
+            let cli = CLIRunner(databaseURL: try TestDatabase.connectionString(database: name))
+            for code in ["LY-01", "LY-02", "LY-03"] {
+                _ = try await cli.run("site", "add", "--code", code, "--name", "x", "--kind", "village", "--street", "s", "--opens-on", "2022-10-01")
+            }
+            let intact = try await cli.run("audit", "verify")
+            #expect(intact.status == 0, "\(intact.stderr)")
+            #expect(intact.stdout.contains("audit log intact: 3 rows"))
+            let json = try json(try await cli.run("audit", "verify", "--json").stdout)
+            #expect(json["intact"] as? Bool == true)
+            #expect((json["heads"] as? [Any])?.count == 16)
+
+            try await pool.withSession { session in
+                try session.executeScript("""
+                    SET session_replication_role = replica;
+                    UPDATE audit_log SET actor = 'someone else' WHERE id = 2;
+                    SET session_replication_role = origin;
+                    """)
+            }
+            let broken = try await cli.run("audit", "verify", "--json")
+            #expect(broken.status == 1)
+            let report = try self.json(broken.stdout)
+            #expect(report["intact"] as? Bool == false)
+            let first = try #require(report["first_broken"] as? [String: Any])
+            #expect(first["id"] as? Int == 2)
+            #expect(first["problem"] as? String == "content_changed")
+            let human = try await cli.run("audit", "verify")
+            #expect(human.status == 1)
+            #expect(human.stdout.contains("first broken link: row 2"))
+        }
+    }
+}
