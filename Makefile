@@ -55,15 +55,14 @@ run: build
 	scripts/run-banner.sh "$(HOST)" "$(PORT)" && \
 	exec $(CANTEEN) serve --host "$(HOST)" --port "$(PORT)"
 
-# Benchmarks report figures (they assert nothing): the CSV import versus psql \copy, claims and
-# the monthly report versus hand-written SQL aggregates, meal logging over HTTP (wrk) versus
-# pgbench inserts. Release build, demo cluster.
+# Benchmarks report figures (they assert nothing), each a ratio against a baseline measured in
+# the same run: meal logging over HTTP (wrk) versus pgbench inserts, the CSV import versus psql
+# \copy, claims and the monthly report versus hand-written SQL. Release build, demo cluster.
+# Writes docs/benchmarks.json and the generated table in docs/benchmarks.md.
 bench: deps
 	$(SWIFT) build -c release --product canteen
 	@scripts/db.sh start >/dev/null
-	CANTEEN_BIN=$$($(SWIFT) build -c release --show-bin-path)/canteen bench/import.sh $(BENCH_IMPORT_ROWS)
-	CANTEEN_BIN=$$($(SWIFT) build -c release --show-bin-path)/canteen bench/claims.sh $(BENCH_MEALS)
-	CANTEEN_BIN=$$($(SWIFT) build -c release --show-bin-path)/canteen bench/http.sh $(BENCH_SECONDS)
+	bench/run.py --canteen "$$($(SWIFT) build -c release --show-bin-path)/canteen"
 
 # Re-render the pictures of the claim form and the monthly report shown in the README.
 docs-images: build

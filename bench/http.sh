@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Meal logging over HTTP versus PostgreSQL's own single-row INSERT rate, in one run:
 # wrk (16 connections, DURATION s) posting meals with unique diner/date/slot and an
-# Idempotency-Key each, against `canteen serve` with a warm pool; then pgbench -M prepared
-# inserting equivalent rows (same columns, the same two unique indexes) with 16 clients.
-# Also the server's resident memory at idle and after the run.
+# Idempotency-Key each, against `canteen serve` with a warm pool; then the same at half the
+# peak rate (each connection pausing between requests) for the latency there; then pgbench
+# -M prepared inserting equivalent rows (same columns, the same two unique indexes) with 16
+# clients, and pgbench calling log_meal itself (the rules without HTTP). Also the server's
+# resident memory at idle and after the run.
 #
 #   bench/http.sh [DURATION]    (needs `make db` and a release build; installs wrk when missing)
 set -euo pipefail
@@ -46,6 +48,10 @@ DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d 2 -s bench/meals.lua "http:/
 psql "$DATABASE_URL" -qc "DELETE FROM meal" -qc "VACUUM ANALYZE meal" 2>/dev/null || true
 http=$(DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)
 load_rss=$(rss)
+peak=$(python3 -c "import json, sys; h = json.loads(sys.argv[1]); print(h['requests'] / h['seconds'])" "$http")
+# Half the peak: each of the 16 connections waits so that together they ask for peak/2.
+delay=$(python3 -c "print(max(1, round(1000 * $clients / ($peak / 2))))")
+half=$(OFFSET=2000000 DELAY_MS=$delay DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)
 stored=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM meal")
 
 cat > /tmp/canteen-pgbench.sql <<'PGB'
@@ -55,11 +61,22 @@ SELECT n % 50000 + 1, 'BENCH', DATE '2026-10-01' + (n / 150000)::int % 28, (ARRA
 FROM (SELECT nextval('plain_seq') AS n) s;
 PGB
 pg=$(pgbench -n -M prepared -c $clients -j 2 -T "$duration" -f /tmp/canteen-pgbench.sql "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')
-python3 - "$http" "$pg" "$idle_rss" "$load_rss" "$stored" <<'PY'
+# The rules alone: log_meal called by pgbench (new cells: days of September).
+cat > /tmp/canteen-pgbench-rules.sql <<'PGB'
+SELECT outcome FROM (SELECT nextval('plain_seq') AS n) s,
+  log_meal('BENCH', n % 50000 + 1, NULL, NULL, DATE '2026-09-01' + (n / 150000)::int % 28,
+           (ARRAY['breakfast','lunch','dinner'])[(n / 50000) % 3 + 1], 1000, false, 'g' || n, 'x', 'bench', DATE '2026-11-22');
+PGB
+rules=$(pgbench -n -M prepared -c $clients -j 2 -T "$duration" -f /tmp/canteen-pgbench-rules.sql "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')
+python3 - "$http" "$half" "$pg" "$rules" "$idle_rss" "$load_rss" "$stored" "$delay" <<'PY'
 import json, sys
-http, pg, idle, load, stored = json.loads(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+http, half = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pg, rules, idle, load, stored, delay = float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 rate = http["requests"] / http["seconds"]
 print(json.dumps({"http_meals_per_s": round(rate), "pgbench_inserts_per_s": round(pg), "ratio": round(rate / pg, 2),
                   "p50_ms": round(http["p50_ms"], 2), "p99_ms": round(http["p99_ms"], 2), "http_errors": http["errors"],
+                  "half_rate_meals_per_s": round(half["requests"] / half["seconds"]), "half_rate_delay_ms": delay,
+                  "half_rate_p50_ms": round(half["p50_ms"], 2), "half_rate_p99_ms": round(half["p99_ms"], 2),
+                  "half_rate_errors": half["errors"], "pgbench_log_meal_per_s": round(rules),
                   "meals_stored": stored, "rss_idle_mib": idle, "rss_after_load_mib": load}))
 PY

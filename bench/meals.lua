@@ -14,11 +14,18 @@ function init(args)
 end
 
 local diners = tonumber(os.getenv("DINERS") or "50000")
+-- DELAY_MS: each connection waits this long before each request (a rate below the peak).
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
+if delay_ms > 0 then
+  delay = function() return delay_ms end
+end
+-- OFFSET: where this run's diner/date/slot cells start, so a second run never repeats the first's.
+local offset = tonumber(os.getenv("OFFSET") or "0")
 local token = os.getenv("TOKEN") or ""
 local slots = {"breakfast", "lunch", "dinner"}
 
 request = function()
-  local i = counter * 64 + thread_id
+  local i = offset + counter * 64 + thread_id
   counter = counter + 1
   local diner = (i % diners) + 1
   local slot = slots[(math.floor(i / diners) % 3) + 1]
@@ -27,7 +34,7 @@ request = function()
   local headers = {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. token,
-    ["Idempotency-Key"] = string.format("w%d-%d", thread_id, counter),
+    ["Idempotency-Key"] = string.format("w%d-%d-%d", offset, thread_id, counter),
   }
   return wrk.format("POST", "/v1/meals", headers, body)
 end

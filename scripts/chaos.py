@@ -24,6 +24,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -147,6 +148,7 @@ class Run:
         self.rng = random.Random(seed)
         self.database = f"chaos_{seed}"
         self.stop_chaos = threading.Event()
+        self.abort = threading.Event()
         self.failures = []
         self.events = []
         self.lock = threading.Lock()
@@ -155,9 +157,11 @@ class Run:
         self.answers = {}
         self.retries = 0
 
-    def fail(self, message):
+    def fail(self, message, fatal=False):
         with self.lock:
             self.failures.append(message)
+        if fatal:
+            self.abort.set()
 
     # --- setup -------------------------------------------------------------------------
     def setup(self):
@@ -209,7 +213,7 @@ class Run:
             self.asked[key] = cell
         attempts = 0
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self.abort.is_set():
             attempts += 1
             try:
                 status, answer = request(self.server.port, "POST", "/v1/meals", body=body, token=self.token, key=key)
@@ -229,7 +233,8 @@ class Run:
                 continue
             self.fail(f"{key}: unexpected answer {status} {answer}")
             return ("error", None, 0, status)
-        self.fail(f"{key}: no definite answer in 120 s ({attempts} attempts)")
+        if not self.abort.is_set():
+            self.fail(f"{key}: no definite answer in 120 s ({attempts} attempts)")
         return ("error", None, 0, None)
 
     def client(self, plan, rng):
@@ -294,7 +299,7 @@ class Run:
                 else:
                     self.kill_postmaster(data)
             except Exception as error:  # noqa: BLE001 - reported as a failure of the run
-                self.fail(f"chaos {action}: {error}")
+                self.fail(f"chaos {action}: {error}", fatal=True)
                 return
 
     # --- checks ------------------------------------------------------------------------
@@ -394,6 +399,10 @@ def main():
     args = parser.parse_args()
     seeds = args.seed or list(range(1, (args.seeds or 3) + 1))
     open(args.log, "wb").close()
+    # A private copy of the executable: a rebuild during a long run must not pull it away.
+    private = f"/tmp/canteen-chaos-{os.getpid()}"
+    shutil.copy2(args.canteen, private)
+    args.canteen = private
     base = start_database()
     failed = []
     tokens = []
@@ -427,6 +436,7 @@ def main():
     if re.search(r"(?<![0-9])[1-9][0-9]{16}[0-9X](?![0-9])", text) or any(token in text for token in tokens):
         print("chaos: the server log holds a resident ID or a token")
         failed.append("log")
+    os.unlink(private)
     print(f"chaos: {len(seeds) - len([f for f in failed if f != 'log'])} of {len(seeds)} seeds passed")
     return 1 if failed else 0
 

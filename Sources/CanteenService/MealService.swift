@@ -7,10 +7,12 @@ import Postgres
 public struct MealService: Sendable {
     let db: Database
     let clock: BusinessClock
+    let counter: MealGroupCommit
 
     public init(db: Database, clock: BusinessClock) {
         self.db = db
         self.clock = clock
+        self.counter = MealGroupCommit(db: db, concurrency: db.pool.configuration.maxConnections)
     }
 
     /// A logged meal, and whether it was an idempotent replay of an earlier request.
@@ -29,21 +31,39 @@ public struct MealService: Sendable {
         SELECT * FROM log_meal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         """
 
-    /// Logs one meal. A replayed idempotency key answers the meal first created.
+    /// Many meals in one statement: each row of the arrays is one independent `log_meal` call.
+    static let logManyStatement = """
+        SELECT r.* FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::date[], $6::text[], $7::integer[],
+                               $8::boolean[], $9::text[], $10::text[], $11::text[], $12::date[]) WITH ORDINALITY
+                 AS i (site, diner_id, resident_id, card_no, served_on, slot, price, delivery, key, fingerprint, actor, today, ord)
+        CROSS JOIN LATERAL log_meal(i.site, i.diner_id, i.resident_id, i.card_no, i.served_on, i.slot, i.price,
+                                    i.delivery, i.key, i.fingerprint, i.actor, i.today) r
+        ORDER BY i.ord
+        """
+
+    /// Logs one meal. A replayed idempotency key answers the meal first created. Concurrent
+    /// calls share statements and commits (`MealGroupCommit`); each is answered only after
+    /// its meal is committed.
     public func log(_ draft: MealDraft, idempotencyKey: String? = nil, by actor: Principal) async throws -> Logged {
         try actor.require(.admin, .operator)
         let today = clock.today()
         let request = try draft.validated(today: today, idempotencyKey: idempotencyKey ?? draft.clientRef)
         try actor.requireSite(request.siteCode)
-        let clock = self.clock
-        let outcome = try await db.read { session in
-            try Self.outcome(try session.queryPrepared(Self.logStatement, Self.parameters(request, actor: actor, today: today)).first!, clock: clock)
-        }
-        switch outcome {
+        let row = try await counter.log(Self.parameters(request, actor: actor, today: today).map(\.postgresText))
+        switch try Self.outcome(row, clock: clock) {
         case .created(let meal): return Logged(meal: meal, replayed: false)
         case .replayed(let meal): return Logged(meal: meal, replayed: true)
         case .refused(let error): throw error
         }
+    }
+
+    /// Runs the rows of `logManyStatement` (one row: the single statement, prepared too).
+    static func logMany(_ session: Session, _ columns: [[String?]]) throws -> [Row] {
+        if columns.count == 1 {
+            return try session.queryPrepared(logStatement, columns[0].map { $0 as any PostgresEncodable }).rows
+        }
+        let parameters: [any PostgresEncodable] = (0..<12).map { column in NullableTextArray(columns.map { $0[column] }) }
+        return try session.queryPrepared(logManyStatement, parameters).rows
     }
 
     enum Outcome {
@@ -126,20 +146,10 @@ public struct MealService: Sendable {
             }
         }
         if !accepted.isEmpty {
-            let columns = accepted.map { Self.parameters($0.request, actor: actor, today: today) }
-            let parameters: [any PostgresEncodable] = (0..<12).map { column in
-                NullableTextArray(columns.map { $0[column].postgresText })
-            }
+            let columns = accepted.map { Self.parameters($0.request, actor: actor, today: today).map(\.postgresText) }
             let clock = self.clock
             let rows = try await db.read { session in
-                try session.query("""
-                    SELECT r.* FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::date[], $6::text[], $7::integer[],
-                                           $8::boolean[], $9::text[], $10::text[], $11::text[], $12::date[]) WITH ORDINALITY
-                             AS i (site, diner_id, resident_id, card_no, served_on, slot, price, delivery, key, fingerprint, actor, today, ord)
-                    CROSS JOIN LATERAL log_meal(i.site, i.diner_id, i.resident_id, i.card_no, i.served_on, i.slot, i.price,
-                                                i.delivery, i.key, i.fingerprint, i.actor, i.today) r
-                    ORDER BY i.ord
-                    """, parameters).rows.map { try Self.outcome($0, clock: clock) }
+                try Self.logMany(session, columns).map { try Self.outcome($0, clock: clock) }
             }
             for ((index, _), outcome) in zip(accepted, rows) {
                 let ref = drafts[index].clientRef

@@ -1,0 +1,89 @@
+import CanteenDomain
+import Postgres
+import Synchronization
+
+/// Group commit for the meal counter. At lunch every canteen logs meals at once, and each
+/// meal alone would be one round trip and one WAL flush. Here, while a statement of meals
+/// is on its way to the database, the requests that arrive meanwhile wait in a queue and go
+/// together in the next statement: one round trip, one transaction, one flush for all of
+/// them. Each meal is still independent — `log_meal` answers a refused meal with an outcome
+/// instead of raising — and each caller is answered only after the commit. Under light load
+/// a request finds nothing in flight and goes alone at once, so nothing waits for a timer.
+///
+/// At most `concurrency` statements run at a time (the pool's size). A statement that fails
+/// for any reason other than a lost connection is retried one meal at a time, so one bad row
+/// can never fail its neighbours.
+final class MealGroupCommit: Sendable {
+    /// The text parameters of one `log_meal` call, and who waits for its row.
+    private struct Waiter {
+        let parameters: [String?]
+        let continuation: CheckedContinuation<Row, any Error>
+    }
+
+    private struct State {
+        var queue: [Waiter] = []
+        var running = 0
+    }
+
+    private let db: Database
+    private let concurrency: Int
+    private let state = Mutex(State())
+    /// Large enough to amortise a flush, small enough to keep one statement short.
+    static let largestGroup = 64
+
+    init(db: Database, concurrency: Int) {
+        self.db = db
+        self.concurrency = max(1, concurrency)
+    }
+
+    /// Logs one meal with the given `log_meal` parameters; answers its committed row.
+    func log(_ parameters: [String?]) async throws -> Row {
+        try await withCheckedThrowingContinuation { continuation in
+            let startDrainer = state.withLock { state -> Bool in
+                state.queue.append(Waiter(parameters: parameters, continuation: continuation))
+                guard state.running < concurrency else { return false }
+                state.running += 1
+                return true
+            }
+            if startDrainer {
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// Takes groups off the queue until it is empty.
+    private func drain() async {
+        while let group = nextGroup() {
+            await run(group)
+        }
+    }
+
+    private func nextGroup() -> [Waiter]? {
+        state.withLock { state in
+            guard !state.queue.isEmpty else {
+                state.running -= 1
+                return nil
+            }
+            let count = min(state.queue.count, Self.largestGroup)
+            let group = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            return group
+        }
+    }
+
+    private func run(_ group: [Waiter]) async {
+        let columns = group.map(\.parameters)
+        do {
+            let rows = try await db.read { session in try MealService.logMany(session, columns) }
+            guard rows.count == group.count else {
+                throw CanteenError.unavailable()
+            }
+            for (waiter, row) in zip(group, rows) { waiter.continuation.resume(returning: row) }
+        } catch let error as CanteenError where error.code == .unavailable || group.count == 1 {
+            // Nothing of the statement was committed: every caller hears it and may retry.
+            for waiter in group { waiter.continuation.resume(throwing: error) }
+        } catch {
+            for waiter in group { await run([waiter]) }
+        }
+    }
+}
