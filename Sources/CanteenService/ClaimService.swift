@@ -63,22 +63,12 @@ public struct ClaimService: Sendable {
         let from = month.firstDay
         let to = month.next.firstDay
         try session.query("DELETE FROM claim_line WHERE claim_id = $1", [claimID])
-        // Valid subsidised meals, plus void ones whose deduction another frozen claim already carries.
-        try session.query("""
-            INSERT INTO claim_line (claim_id, diner_id, bracket, name, resident_id_masked, meals, subsidy_fen)
-            SELECT $1, m.diner_id, m.bracket, d.name,
-                   left(d.resident_id, 6) || repeat('*', length(d.resident_id) - 10) || right(d.resident_id, 4),
-                   count(*), sum(m.subsidy_fen)
-            FROM meal m JOIN diner d ON d.id = m.diner_id
-            WHERE m.site_code = $2 AND m.served_on >= $3 AND m.served_on < $4 AND m.subsidy_fen > 0
-              AND (m.status = 'valid' OR EXISTS (
-                    SELECT 1 FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
-                    WHERE a.meal_id = m.id AND c.id <> $1 AND c.status IN ('submitted', 'approved', 'paid')))
-            GROUP BY m.diner_id, m.bracket, d.name, d.resident_id
-            """, [claimID, siteCode, from, to])
+        // Month-end aggregation over up to millions of meals: room to hash in memory.
+        try session.query("SET LOCAL work_mem = '64MB'")
+        let row = try Self.linesAndChecks(session, claimID: claimID, siteCode: siteCode, from: from, to: to)
         // Adjustments nobody carries yet go with this claim.
         try session.query("UPDATE claim_adjustment SET claim_id = $1 WHERE site_code = $2 AND claim_id IS NULL", [claimID, siteCode])
-        let checks = try Self.checks(session, siteCode: siteCode, from: from, to: to, month: month, today: today)
+        let checks = try Self.checks(row, inactive: try Self.mealsWhileInactive(session, siteCode: siteCode, from: from, to: to))
         try session.query("""
             UPDATE claim c SET
                 meals = coalesce(l.meals, 0), diners = coalesce(l.diners, 0), subsidy_fen = coalesce(l.subsidy, 0),
@@ -91,58 +81,94 @@ public struct ClaimService: Sendable {
             """, [claimID, JSONParameter(checks)])
     }
 
-    /// The pre-claim checks, like the edit checks run before a school-meal claim.
-    static func checks(_ session: Session, siteCode: String, from: LocalDate, to: LocalDate, month: YearMonth,
-                       today: LocalDate) throws -> [ClaimCheck] {
-        let row = try session.query("""
-            WITH s AS (SELECT * FROM site WHERE code = $1),
-            m AS (SELECT * FROM meal WHERE site_code = $1 AND served_on >= $2 AND served_on < $3 AND status = 'valid'),
+    /// Inserts the claim lines and answers the checks' figures. The lines: valid subsidised
+    /// meals, plus void ones whose deduction another frozen claim already carries, summed per
+    /// diner and bracket before the diners' names are joined (a hash of integers, not a sort
+    /// of names). The checks: one pass over the valid meals' few needed columns, summed per
+    /// diner (more meals than slots), per day (unusually busy days) and in total (meals
+    /// outside service, late entries).
+    static func linesAndChecks(_ session: Session, claimID: Int, siteCode: String, from: LocalDate, to: LocalDate) throws -> Row {
+        try session.query("""
+            INSERT INTO claim_line (claim_id, diner_id, bracket, name, resident_id_masked, meals, subsidy_fen)
+            SELECT $1, g.diner_id, g.bracket, d.name,
+                   left(d.resident_id, 6) || repeat('*', length(d.resident_id) - 10) || right(d.resident_id, 4),
+                   g.meals, g.subsidy
+            FROM (SELECT m.diner_id, m.bracket, count(*) AS meals, sum(m.subsidy_fen) AS subsidy
+                  FROM meal m
+                  WHERE m.site_code = $2 AND m.served_on >= $3 AND m.served_on < $4 AND m.subsidy_fen > 0
+                    AND (m.status = 'valid' OR EXISTS (
+                          SELECT 1 FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
+                          WHERE a.meal_id = m.id AND c.id <> $1 AND c.status IN ('submitted', 'approved', 'paid')))
+                  GROUP BY m.diner_id, m.bracket) g
+            JOIN diner d ON d.id = g.diner_id
+            """, [claimID, siteCode, from, to])
+        return try session.query("""
+            WITH s AS (
+                SELECT opens_on, closes_on, slots,
+                       (SELECT count(*) FROM generate_series($2::date, $3::date - 1, '1 day') g
+                        WHERE g >= opens_on AND (closes_on IS NULL OR g < closes_on)) AS open_days
+                FROM site WHERE code = $1
+            ),
+            m AS MATERIALIZED (
+                SELECT m.diner_id, m.served_on,
+                       m.served_on < s.opens_on OR (s.closes_on IS NOT NULL AND m.served_on >= s.closes_on)
+                           OR NOT (m.slot = ANY (s.slots)) AS outside,
+                       m.created_at >= (m.served_on + $5::integer)::timestamptz AS late
+                FROM meal m, s
+                WHERE m.site_code = $1 AND m.served_on >= $2 AND m.served_on < $3 AND m.status = 'valid'
+            ),
             daily AS (SELECT served_on, count(*) AS n FROM m GROUP BY served_on),
-            median AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS v FROM daily),
-            per_diner AS (SELECT diner_id, count(*) AS n FROM m GROUP BY diner_id),
-            -- Only diners who ever left 'active' can have such meals.
-            status_range AS (
+            median AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS v FROM daily)
+            SELECT
+                (SELECT count(*) FILTER (WHERE outside) FROM m),
+                (SELECT count(*) FROM (SELECT diner_id FROM m GROUP BY diner_id HAVING count(*) > (SELECT cardinality(slots) * open_days FROM s)) x),
+                (SELECT count(*) FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $4 * median.v),
+                (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
+                 FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $4 * median.v),
+                (SELECT count(*) FILTER (WHERE late) FROM m)
+            """, [siteCode, from, to, busyDayFactor, lateEntryDays]).first!
+    }
+
+    /// Valid meals of the month on days the diner's status was not active. Only diners who
+    /// ever left 'active' can have them, usually few: their meals are read through the index.
+    static func mealsWhileInactive(_ session: Session, siteCode: String, from: LocalDate, to: LocalDate) throws -> Int {
+        try session.query("""
+            WITH status_range AS (
                 SELECT diner_id, status, effective_on AS from_day,
                        coalesce(lead(effective_on) OVER (PARTITION BY diner_id ORDER BY effective_on), 'infinity') AS to_day
                 FROM diner_status
                 WHERE diner_id IN (SELECT diner_id FROM diner_status WHERE status <> 'active')
             )
-            SELECT
-                (SELECT count(*) FROM m, s WHERE m.served_on < s.opens_on OR (s.closes_on IS NOT NULL AND m.served_on >= s.closes_on)
-                                              OR NOT (m.slot = ANY (s.slots))),
-                (SELECT count(*) FROM m JOIN status_range sr ON sr.diner_id = m.diner_id
-                                        AND m.served_on >= sr.from_day AND m.served_on < sr.to_day
-                 WHERE sr.status <> 'active'),
-                (SELECT count(*) FROM per_diner, s
-                 WHERE per_diner.n > cardinality(s.slots) * (SELECT count(*) FROM generate_series($2::date, $3::date - 1, '1 day') g
-                                                               WHERE g >= s.opens_on AND (s.closes_on IS NULL OR g < s.closes_on))),
-                (SELECT count(*) FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $4 * median.v),
-                (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
-                 FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $4 * median.v),
-                (SELECT count(*) FROM m WHERE (m.created_at AT TIME ZONE current_setting('TimeZone'))::date - m.served_on >= $5)
-            """, [siteCode, from, to, busyDayFactor, lateEntryDays]).first!
+            SELECT count(*) FROM status_range sr
+            JOIN meal m ON m.diner_id = sr.diner_id AND m.served_on >= sr.from_day AND m.served_on < sr.to_day
+            WHERE sr.status <> 'active' AND m.site_code = $1 AND m.served_on >= $2 AND m.served_on < $3 AND m.status = 'valid'
+            """, [siteCode, from, to]).first!.decode(0)
+    }
+
+    /// The pre-claim checks, like the edit checks run before a school-meal claim, from the
+    /// figures of `linesAndChecks` and `mealsWhileInactive`.
+    static func checks(_ row: Row, inactive: Int) throws -> [ClaimCheck] {
         var checks: [ClaimCheck] = []
-        let outside: Int = try row.decode(0)
+        let outside: Int = try row.decode(0, as: Int?.self) ?? 0
         if outside > 0 {
             checks.append(ClaimCheck(code: "meals_outside_service", severity: .blocking, count: outside,
                                      detail: "\(outside) meals on days the site did not operate or in slots it does not serve"))
         }
-        let inactive: Int = try row.decode(1)
         if inactive > 0 {
             checks.append(ClaimCheck(code: "meals_while_inactive", severity: .blocking, count: inactive,
                                      detail: "\(inactive) meals after the diner's status stopped being active"))
         }
-        let overfed: Int = try row.decode(2)
+        let overfed: Int = try row.decode(1)
         if overfed > 0 {
             checks.append(ClaimCheck(code: "more_meals_than_slots", severity: .blocking, count: overfed,
                                      detail: "\(overfed) diners with more meals than the slots the site served this month"))
         }
-        let busy: Int = try row.decode(3)
+        let busy: Int = try row.decode(2)
         if busy > 0 {
             checks.append(ClaimCheck(code: "unusually_busy_day", severity: .warning, count: busy,
-                                     detail: "days with over \(busyDayFactor)× the median day's meals: \(try row.decode(4, as: String?.self) ?? "")"))
+                                     detail: "days with over \(busyDayFactor)× the median day's meals: \(try row.decode(3, as: String?.self) ?? "")"))
         }
-        let late: Int = try row.decode(5)
+        let late: Int = try row.decode(4, as: Int?.self) ?? 0
         if late > 0 {
             checks.append(ClaimCheck(code: "late_entries", severity: .warning, count: late,
                                      detail: "\(late) meals logged \(lateEntryDays) or more days after they were served"))

@@ -298,3 +298,53 @@ struct ClaimConcurrencyTests {
         }
     }
 }
+
+extension ClaimServiceTests {
+    /// Every pre-claim check from the one pass over the month's meals, with figures worked out by hand.
+    @Test func everyPreClaimCheckCountsWhatItShould() async throws {
+        try await TestDatabase.withServices { services in
+            try await Fixtures.site(services, "LY-01")
+            var diners: [Int] = []
+            for serial in 1...16 {
+                diners.append(try await Fixtures.diner(services, born: "1940-01-01", serial: serial).diner.id)
+            }
+            let (a, b) = (diners[0], diners[1])
+            for day in 1...6 {
+                let date = "2026-10-0\(day)"
+                for slot in ["breakfast", "lunch", "dinner"] {
+                    _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: a, slot: slot, on: date), by: .testAdmin)
+                }
+                _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: b, on: date), by: .testAdmin)
+            }
+            for diner in diners[2...] {
+                _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: diner, on: "2026-10-07"), by: .testAdmin)
+            }
+            // A void meal counts nowhere.
+            let extra = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: b, slot: "dinner", on: "2026-10-02"), by: .testAdmin)
+            _ = try await services.meals.void(extra.meal.id, reason: "误刷", by: .testAdmin)
+            // Afterwards the site turns out to serve only lunch and to have closed on 8 October.
+            try await services.db.write { session in
+                try session.query("UPDATE site SET slots = '{lunch}', closes_on = '2026-10-08' WHERE code = 'LY-01'")
+            }
+            let claim = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim
+            let checks = Dictionary(uniqueKeysWithValues: claim.checks.map { ($0.code, $0) })
+            // A's breakfasts and dinners of 1–6 October.
+            #expect(checks["meals_outside_service"]?.count == 12)
+            #expect(checks["meals_outside_service"]?.severity == .blocking)
+            // A: 18 meals, more than 1 slot × 7 open days; B: 6, not more.
+            #expect(checks["more_meals_than_slots"]?.count == 1)
+            // Days 1–6: 4 meals each, 7 October: 14 — over 3 × the median of 4.
+            #expect(checks["unusually_busy_day"]?.count == 1)
+            #expect(checks["unusually_busy_day"]?.detail.contains("2026-10-07 (14)") == true)
+            #expect(checks["unusually_busy_day"]?.severity == .warning)
+            // Logged on 22 November: every valid meal is a late entry.
+            #expect(checks["late_entries"]?.count == 38)
+            #expect(checks["meals_while_inactive"] == nil)
+            #expect(claim.meals == 38)
+            #expect(claim.diners == 16)
+            #expect(claim.subsidyFen == 38 * 400)
+            #expect(claim.lines.count == 16)
+            #expect(claim.lines.first { $0.dinerID == a }?.meals == 18)
+        }
+    }
+}
