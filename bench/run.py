@@ -72,6 +72,7 @@ def markdown(result):
         h = f["http"]
         lines += ["Meal logging (`bench/http.sh`, 16 connections):", "",
                   "| figure | value |", "| --- | --- |",
+                  f"| measured | {h.get('measured_at', result['date'])} |",
                   f"| `POST /v1/meals` over HTTP (wrk) | {h['http_meals_per_s']:,} meals/s, p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, {h['http_errors']} errors |",
                   f"| the same at half the peak ({h['half_rate_delay_ms']} ms pause per connection) | {h['half_rate_meals_per_s']:,} meals/s, p50 {h['half_rate_p50_ms']} ms, p99 {h['half_rate_p99_ms']} ms |",
                   f"| baseline: `pgbench -M prepared` single-row INSERT, same columns and unique indexes | {h['pgbench_inserts_per_s']:,} rows/s |",
@@ -81,14 +82,20 @@ def markdown(result):
         i = f["import"]
         lines += [f"CSV import (`bench/import.sh`, {i['rows']:,} rows):", "",
                   "| figure | value |", "| --- | --- |",
+                  f"| measured | {i.get('measured_at', result['date'])} |",
                   f"| `canteen meal import` | {i['import_s']} s = {i['import_rows_per_s']:,} rows/s (`{i['summary']}`) |",
                   f"| baseline: `psql \\copy` into a plain table | {i['psql_copy_s']} s = {i['psql_copy_rows_per_s']:,} rows/s |", ""]
     if "claims" in f:
         c = f["claims"]
         lines += [f"Claims and reports (`bench/claims.sh`, 100 canteens, {c['meals']:,} meals in one month):", "",
+                  f"Measured {c.get('measured_at', result['date'])}.", "",
                   "| figure | service | SQL aggregate | ratio |", "| --- | --- | --- | --- |",
                   f"| claim of one canteen (100,000 meals) | {c['claim_100k_service_s']} s | {c['claim_100k_sql_s']} s | {c['claim_ratio']}× |",
                   f"| monthly report, all canteens | {c['report_service_s']} s | {c['report_sql_s']} s | {c['report_ratio']}× |", ""]
+        if "report_sql_seqscan_s" in c:
+            lines += [f"The report's SQL baseline is the faster of the plain query as PostgreSQL plans it "
+                      f"({c['report_sql_planner_choice_s']} s: an index scan in site order) and the same query "
+                      f"made to read the table straight through with 256 MB work_mem ({c['report_sql_seqscan_s']} s).", ""]
     lines += ["Commands:", "", "```sh"] + result["commands"] + ["```"]
     return "\n".join(lines)
 
@@ -105,17 +112,26 @@ def main():
     if args.canteen:
         env["CANTEEN_BIN"] = args.canteen
     wanted = args.only.split(",")
-    commands, figures = [], {}
+    json_path = os.path.join(ROOT, "docs/benchmarks.json")
+    # With --only, the other benchmarks keep their figures (and commands) from the last full run.
+    previous = {}
+    if set(wanted) != {"http", "import", "claims"} and os.path.exists(json_path):
+        with open(json_path) as f:
+            previous = json.load(f)
+    figures, commands = dict(previous.get("figures", {})), dict(previous.get("command_of", {}))
     for name, command in (("http", ["bench/http.sh", str(args.seconds)]),
                           ("import", ["bench/import.sh", str(args.rows)]),
                           ("claims", ["bench/claims.sh", str(args.meals)])):
         if name in wanted:
-            commands.append(" ".join(command))
+            commands[name] = " ".join(command)
             figures[name] = run(command, env)
+            figures[name]["measured_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    order = [name for name in ("http", "import", "claims") if name in commands]
     result = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": machine(), "commands": ["make db"] + commands, "figures": figures,
+              "machine": machine(), "commands": ["make db"] + [commands[n] for n in order], "command_of": commands,
+              "figures": figures,
               "goals": [{"goal": g, "measured": m, "target": t, "met": ok} for g, m, t, ok in goals(figures)]}
-    with open(os.path.join(ROOT, "docs/benchmarks.json"), "w") as f:
+    with open(json_path, "w") as f:
         json.dump(result, f, indent=2, ensure_ascii=False)
         f.write("\n")
     table = markdown(result)

@@ -81,52 +81,53 @@ public struct ClaimService: Sendable {
             """, [claimID, JSONParameter(checks)])
     }
 
-    /// Inserts the claim lines and answers the checks' figures. The lines: valid subsidised
-    /// meals, plus void ones whose deduction another frozen claim already carries, summed per
-    /// diner and bracket before the diners' names are joined (a hash of integers, not a sort
-    /// of names). The checks: one pass over the valid meals' few needed columns, summed per
-    /// diner (more meals than slots), per day (unusually busy days) and in total (meals
-    /// outside service, late entries).
+    /// Inserts the claim lines and answers the checks' figures, from one pass over the site's
+    /// meals of the month that keeps only the few columns both need. The lines: valid
+    /// subsidised meals, plus void ones whose deduction another frozen claim already carries,
+    /// summed per diner and bracket (a hash of integers) before the diners' names are joined.
+    /// The checks, over valid meals: per diner (more meals than slots), per day (unusually
+    /// busy days) and in total (meals outside service, late entries).
     static func linesAndChecks(_ session: Session, claimID: Int, siteCode: String, from: LocalDate, to: LocalDate) throws -> Row {
         try session.query("""
-            INSERT INTO claim_line (claim_id, diner_id, bracket, name, resident_id_masked, meals, subsidy_fen)
-            SELECT $1, g.diner_id, g.bracket, d.name,
-                   left(d.resident_id, 6) || repeat('*', length(d.resident_id) - 10) || right(d.resident_id, 4),
-                   g.meals, g.subsidy
-            FROM (SELECT m.diner_id, m.bracket, count(*) AS meals, sum(m.subsidy_fen) AS subsidy
-                  FROM meal m
-                  WHERE m.site_code = $2 AND m.served_on >= $3 AND m.served_on < $4 AND m.subsidy_fen > 0
-                    AND (m.status = 'valid' OR EXISTS (
-                          SELECT 1 FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
-                          WHERE a.meal_id = m.id AND c.id <> $1 AND c.status IN ('submitted', 'approved', 'paid')))
-                  GROUP BY m.diner_id, m.bracket) g
-            JOIN diner d ON d.id = g.diner_id
-            """, [claimID, siteCode, from, to])
-        return try session.query("""
             WITH s AS (
                 SELECT opens_on, closes_on, slots,
-                       (SELECT count(*) FROM generate_series($2::date, $3::date - 1, '1 day') g
+                       (SELECT count(*) FROM generate_series($3::date, $4::date - 1, '1 day') g
                         WHERE g >= opens_on AND (closes_on IS NULL OR g < closes_on)) AS open_days
-                FROM site WHERE code = $1
+                FROM site WHERE code = $2
             ),
             m AS MATERIALIZED (
-                SELECT m.diner_id, m.served_on,
+                SELECT m.diner_id, m.bracket, m.served_on, m.subsidy_fen, m.status = 'valid' AS valid,
+                       m.subsidy_fen > 0 AND (m.status = 'valid' OR EXISTS (
+                           SELECT 1 FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
+                           WHERE a.meal_id = m.id AND c.id <> $1 AND c.status IN ('submitted', 'approved', 'paid'))) AS claimed,
                        m.served_on < s.opens_on OR (s.closes_on IS NOT NULL AND m.served_on >= s.closes_on)
                            OR NOT (m.slot = ANY (s.slots)) AS outside,
-                       m.created_at >= (m.served_on + $5::integer)::timestamptz AS late
+                       m.created_at >= (m.served_on + $6::integer)::timestamptz AS late
                 FROM meal m, s
-                WHERE m.site_code = $1 AND m.served_on >= $2 AND m.served_on < $3 AND m.status = 'valid'
+                WHERE m.site_code = $2 AND m.served_on >= $3 AND m.served_on < $4
             ),
-            daily AS (SELECT served_on, count(*) AS n FROM m GROUP BY served_on),
+            lines AS (
+                INSERT INTO claim_line (claim_id, diner_id, bracket, name, resident_id_masked, meals, subsidy_fen)
+                SELECT $1, g.diner_id, g.bracket, d.name,
+                       left(d.resident_id, 6) || repeat('*', length(d.resident_id) - 10) || right(d.resident_id, 4),
+                       g.meals, g.subsidy
+                FROM (SELECT diner_id, bracket, count(*) AS meals, sum(subsidy_fen) AS subsidy
+                      FROM m WHERE claimed GROUP BY diner_id, bracket) g
+                JOIN diner d ON d.id = g.diner_id
+                RETURNING 1
+            ),
+            daily AS (SELECT served_on, count(*) AS n FROM m WHERE valid GROUP BY served_on),
             median AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS v FROM daily)
             SELECT
-                (SELECT count(*) FILTER (WHERE outside) FROM m),
-                (SELECT count(*) FROM (SELECT diner_id FROM m GROUP BY diner_id HAVING count(*) > (SELECT cardinality(slots) * open_days FROM s)) x),
-                (SELECT count(*) FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $4 * median.v),
+                (SELECT count(*) FROM m WHERE valid AND outside),
+                (SELECT count(*) FROM (SELECT diner_id FROM m WHERE valid GROUP BY diner_id
+                                       HAVING count(*) > (SELECT cardinality(slots) * open_days FROM s)) x),
+                (SELECT count(*) FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
                 (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
-                 FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $4 * median.v),
-                (SELECT count(*) FILTER (WHERE late) FROM m)
-            """, [siteCode, from, to, busyDayFactor, lateEntryDays]).first!
+                 FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
+                (SELECT count(*) FROM m WHERE valid AND late),
+                (SELECT count(*) FROM lines)
+            """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays]).first!
     }
 
     /// Valid meals of the month on days the diner's status was not active. Only diners who

@@ -73,13 +73,8 @@ final class Connection: Sendable {
         }
     }
 
-    /// Checks, on the connection's queue, whether the connection is still usable.
-    func checkHealth() async -> Bool {
-        let handle = self.handle
-        return await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: handle.isHealthy) }
-        }
-    }
+    /// See `ConnectionHandle.isHealthy`; call only while holding the connection's lease.
+    var isHealthy: Bool { handle.isHealthy }
 
     var isBroken: Bool { PQstatus(handle.pointer) != CONNECTION_OK }
 }

@@ -94,7 +94,9 @@ public final class PostgresPool: Sendable {
         }
         // From here this task holds a lease; give it back if anything below fails.
         do {
-            if let connection = candidate, await connection.checkHealth() {
+            // The lease makes this task the connection's only user, and the check only reads
+            // libpq's state and polls the socket without blocking: no hop to its queue needed.
+            if let connection = candidate, connection.isHealthy {
                 return connection
             }
             return try await Connection.connect(configuration)
