@@ -79,11 +79,16 @@ final class MealGroupCommit: Sendable {
                 throw CanteenError.unavailable()
             }
             for (waiter, row) in zip(group, rows) { waiter.continuation.resume(returning: row) }
-        } catch let error as CanteenError where error.code == .unavailable || group.count == 1 {
-            // Nothing of the statement was committed: every caller hears it and may retry.
-            for waiter in group { waiter.continuation.resume(throwing: error) }
         } catch {
-            for waiter in group { await run([waiter]) }
+            if group.count == 1 || (error as? CanteenError)?.code == .unavailable {
+                // One meal's own failure, or the database went away (nothing stored, or a commit
+                // whose answer was lost): each caller hears it, and a retry with its key is safe.
+                for waiter in group { waiter.continuation.resume(throwing: error) }
+            } else {
+                // The group's statement failed as a whole: no meal of it was stored. One at a
+                // time, so a meal that fails cannot take its neighbours with it.
+                for waiter in group { await run([waiter]) }
+            }
         }
     }
 }

@@ -50,7 +50,9 @@ public struct MealService: Sendable {
         let request = try draft.validated(today: today, idempotencyKey: idempotencyKey ?? draft.clientRef)
         try actor.requireSite(request.siteCode)
         let row = try await counter.log(Self.parameters(request, actor: actor, today: today).map(\.postgresText))
-        switch try Self.outcome(row, clock: clock) {
+        let outcome: Outcome
+        do { outcome = try Self.outcome(row, clock: clock) } catch { throw db.mapped(error) }
+        switch outcome {
         case .created(let meal): return Logged(meal: meal, replayed: false)
         case .replayed(let meal): return Logged(meal: meal, replayed: true)
         case .refused(let error): throw error
