@@ -110,7 +110,6 @@ class Server:
         self.port = free_port()
         self.log = open(log_path, "ab")
         self.process = None
-        self.lock = threading.Lock()
 
     def start(self):
         self.process = subprocess.Popen([self.canteen, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--pool-size", "2"],

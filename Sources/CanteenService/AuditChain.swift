@@ -1,5 +1,4 @@
 import CanteenDomain
-import Crypto
 import Foundation
 import Postgres
 
@@ -51,10 +50,7 @@ public enum AuditChain {
 
     /// The row's hash in lowercase hex.
     public static func hash(_ content: Content) -> String {
-        SHA256.hash(data: encoded(content)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        SHA256Hex.of(encoded(content))
     }
 
     /// Why a link is broken.

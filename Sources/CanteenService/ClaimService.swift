@@ -51,7 +51,7 @@ public struct ClaimService: Sendable {
                 throw CanteenError(.periodClosed, "the claim for \(siteCode) \(month) is already \(status.rawValue)")
             }
             try session.query("UPDATE claim SET status = 'draft', reject_reason = NULL, override_reason = NULL, built_at = now() WHERE id = $1", [id])
-            try Self.compute(session, claimID: id, siteCode: siteCode, month: month, today: today)
+            try Self.compute(session, claimID: id, siteCode: siteCode, month: month)
             try Audit.record(session, actor: actor, action: created ? "claim.build" : "claim.rebuild", entity: .claim,
                              entityID: String(id), detail: ["site_code": siteCode, "month": month.description])
             return Built(claim: try Self.load(id, session, clock: clock), created: created)
@@ -59,7 +59,7 @@ public struct ClaimService: Sendable {
     }
 
     /// (Re)computes a draft's lines, adjustments, checks and totals from the live meals.
-    static func compute(_ session: Session, claimID: Int, siteCode: String, month: YearMonth, today: LocalDate) throws {
+    static func compute(_ session: Session, claimID: Int, siteCode: String, month: YearMonth) throws {
         let from = month.firstDay
         let to = month.next.firstDay
         try session.query("DELETE FROM claim_line WHERE claim_id = $1", [claimID])
@@ -114,7 +114,6 @@ public struct ClaimService: Sendable {
                 FROM (SELECT diner_id, bracket, count(*) AS meals, sum(subsidy_fen) AS subsidy
                       FROM m WHERE claimed GROUP BY diner_id, bracket) g
                 JOIN diner d ON d.id = g.diner_id
-                RETURNING 1
             ),
             daily AS (SELECT served_on, count(*) AS n FROM m WHERE valid GROUP BY served_on),
             median AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS v FROM daily)
@@ -125,8 +124,7 @@ public struct ClaimService: Sendable {
                 (SELECT count(*) FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
                 (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
                  FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
-                (SELECT count(*) FROM m WHERE valid AND late),
-                (SELECT count(*) FROM lines)
+                (SELECT count(*) FROM m WHERE valid AND late)
             """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays]).first!
     }
 
@@ -210,7 +208,7 @@ public struct ClaimService: Sendable {
                 guard today > month.lastDay else {
                     throw CanteenError(.invalidState, "\(month) has not ended yet: submit from \(month.next.firstDay) on")
                 }
-                try Self.compute(session, claimID: id, siteCode: siteCode, month: month, today: today)
+                try Self.compute(session, claimID: id, siteCode: siteCode, month: month)
                 let checks = try session.query("SELECT checks::text FROM claim WHERE id = $1", [id]).first!.decode(0, as: String.self)
                 if checks.contains("\"blocking\""), reason == nil {
                     throw CanteenError.validation([FieldError(field: "override_reason",

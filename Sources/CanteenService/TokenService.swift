@@ -1,5 +1,4 @@
 import CanteenDomain
-import Crypto
 import Foundation
 import Postgres
 import Synchronization
@@ -136,14 +135,7 @@ public struct TokenService: Sendable {
 
     /// Lookup is by an index on the hash; the secret itself never reaches the database.
     static func hash(_ secret: String) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(secret.utf8)) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        SHA256Hex.of(Data(secret.utf8))
     }
 }
 
