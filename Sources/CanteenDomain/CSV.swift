@@ -86,9 +86,48 @@ public enum CSV {
         return out
     }
 
-    /// One CSV line (CRLF-terminated) with fields quoted where they need it.
-    public static func line(_ fields: [String]) -> String {
-        fields.map(quote).joined(separator: ",") + "\r\n"
+    /// A cell of a CSV file this service writes for a spreadsheet: text shown as it was typed,
+    /// or a figure the spreadsheet may compute with.
+    public enum Cell: Sendable, Equatable, ExpressibleByStringLiteral {
+        case text(String)
+        /// A plain decimal figure such as `12`, `-4.00`; anything else is written as text.
+        case number(String)
+
+        public init(stringLiteral value: String) { self = .text(value) }
+
+        public static func count(_ value: Int) -> Cell { .number(String(value)) }
+
+        /// What goes into the file: a figure stays a figure (a negative adjustment is still a
+        /// number in a spreadsheet); text is made formula-safe.
+        var written: String {
+            switch self {
+            case .number(let figure) where CSV.isPlainFigure(figure): return figure
+            case .number(let text), .text(let text): return CSV.formulaSafe(text)
+            }
+        }
+    }
+
+    /// One CSV line (CRLF-terminated) with every text cell formula-safe and quoted where it needs it.
+    public static func line(_ cells: [Cell]) -> String {
+        cells.map { quote($0.written) }.joined(separator: ",") + "\r\n"
+    }
+
+    /// Text that a spreadsheet would run as a formula — it begins with `=`, `+`, `-`, `@`, a tab
+    /// or a carriage return — gets a leading `'`, so it is shown, never run (SPEC §2.9).
+    public static func formulaSafe(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, formulaStarters.contains(first) else { return text }
+        return "'" + text
+    }
+
+    static let formulaStarters: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// `-?digits(.digits)?`: a figure no spreadsheet reads as a formula.
+    static func isPlainFigure(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard !bytes.isEmpty, parts.count <= 2 else { return false }
+        return parts.allSatisfy { part in !part.isEmpty && part.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }
     }
 
     public static func quote(_ field: String) -> String {

@@ -31,6 +31,9 @@ public struct CanteenError: Error, Sendable, Equatable, CustomStringConvertible 
         case idempotencyMismatch = "idempotency_mismatch"
         case validationFailed = "validation_failed"
         case tooManyRequests = "too_many_requests"
+        /// An unexpected failure of the service (a bug, or a database error nobody mapped):
+        /// logged with its cause, never detailed to the client.
+        case `internal`
         case unavailable
     }
 
@@ -63,6 +66,11 @@ public struct CanteenError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public static func invalidRequest(_ detail: String, field: String? = nil) -> CanteenError {
         CanteenError(.invalidRequest, detail, errors: field.map { [FieldError(field: $0, message: detail)] } ?? [])
+    }
+
+    /// The answer to a failure the service did not expect; the cause goes to the log only.
+    public static func internalFailure() -> CanteenError {
+        CanteenError(.internal, "the service failed unexpectedly; the failure was logged")
     }
 
     public static func unavailable() -> CanteenError {

@@ -131,8 +131,9 @@ public struct MealRequest: Sendable, Equatable {
     }
 
     /// The content an idempotency key is bound to, as the client sent it (an omitted
-    /// `served_on` stays omitted, so a retry after midnight still replays).
-    public var fingerprint: String {
+    /// `served_on` stays omitted, so a retry after midnight still replays). It can hold a full
+    /// resident ID: it is stored only as a hash (`MealService.requestHash`), never as it is.
+    public var canonicalContent: String {
         [siteCode, diner.canonical, servedOn?.description ?? "", slot.rawValue,
          priceFen.map(String.init) ?? "", delivery ? "1" : "0"].joined(separator: "|")
     }

@@ -38,6 +38,7 @@ public struct Problem: Encodable, Sendable, Equatable {
         case .invalidResidentID, .siteNotOperating, .dinerInactive, .invalidDate, .invalidPrice,
              .idempotencyMismatch, .validationFailed: return 422
         case .tooManyRequests: return 429
+        case .internal: return 500
         case .unavailable: return 503
         }
     }
@@ -63,6 +64,7 @@ public struct Problem: Encodable, Sendable, Equatable {
         case .idempotencyMismatch: return "Idempotency key reused with different content"
         case .validationFailed: return "Validation failed"
         case .tooManyRequests: return "Too many requests"
+        case .internal: return "Internal error"
         case .unavailable: return "Service unavailable"
         }
     }

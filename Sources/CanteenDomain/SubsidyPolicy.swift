@@ -76,7 +76,7 @@ public struct SubsidyPolicy: Sendable, Equatable {
         for (i, tier) in tiers.enumerated() {
             let field = "tiers[\(i)]"
             let label = tier.label.trimmingWhitespace()
-            if label.isEmpty || label.count > TextLimits.label {
+            if label.isEmpty || label.storedLength > TextLimits.label {
                 v.fail("\(field).label", "must be 1–\(TextLimits.label) characters")
             } else if label == noTierBracket {
                 v.fail("\(field).label", "\"none\" is reserved for ages no tier covers")

@@ -19,7 +19,7 @@ public struct Validation: Sendable {
             if required { fail(field, "must not be empty") }
             return nil
         }
-        if trimmed.count > maxLength {
+        if trimmed.storedLength > maxLength {
             fail(field, "must be at most \(maxLength) characters")
             return nil
         }
@@ -56,6 +56,11 @@ public enum TextLimits {
 }
 
 extension String {
+    /// The length a limit counts: Unicode scalars, as PostgreSQL's `length()` counts a UTF-8
+    /// text's characters, so a value the service accepts is one the database's CHECK accepts
+    /// (a family emoji is one grapheme but seven scalars).
+    public var storedLength: Int { unicodeScalars.count }
+
     /// Trims spaces, tabs, new lines and the full-width space U+3000.
     public func trimmingWhitespace() -> String {
         let scalars = unicodeScalars

@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// Slows down token guessing: after `limit` failed authentications from one client address
-/// within `window`, every request from it is refused with 429 until the window has passed.
+/// within `window`, its failing requests are answered 429 until the window has passed. The
+/// caller asks only about requests that failed: a valid token is never refused here.
 final class FailedAuthLimiter: Sendable {
     private struct Entry {
         var windowStart: ContinuousClock.Instant

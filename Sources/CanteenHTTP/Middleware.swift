@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Postgres
 
 /// One log line per request — method, path (never the query: it can hold a resident ID),
@@ -69,6 +70,9 @@ struct ProblemMiddleware: RouterMiddleware {
             case .unauthorized: return CanteenError(.unauthorized, "a bearer token is required")
             default: return CanteenError(.invalidRequest, "the request could not be read")
             }
+        case is HTTPParserError:
+            // Broken framing (a bad chunk size, an unknown transfer coding): the client's fault.
+            return CanteenError.invalidRequest("the request is not valid HTTP/1.1: \(error)")
         case let error as PostgresError where error.isConnectionFailure || error.kind == .poolTimeout || error.kind == .poolClosed:
             return .unavailable()
         case is DecodingError:
@@ -77,13 +81,27 @@ struct ProblemMiddleware: RouterMiddleware {
             return .unavailable()
         default:
             logger.error("unexpected failure", metadata: ["type": "\(type(of: error))"])
-            return CanteenError(.unavailable, "the request could not be completed; try again")
+            return .internalFailure()
         }
     }
 }
 
-/// `Authorization: Bearer <token>` on every `/v1` route: none or unknown is 401; too many
-/// failures from one address in a minute is 429 with `Retry-After`.
+/// SPEC §3: a text value with a NUL character is `invalid_request`. A NUL can reach a URL only
+/// percent-encoded; a JSON body is checked where it is decoded (`Request.decodeJSON`).
+struct TextInputMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if TextInput.hasEncodedNUL(request.uri.description) {
+            throw TextInput.nulError
+        }
+        return try await next(request, context)
+    }
+}
+
+/// `Authorization: Bearer <token>` on every `/v1` route: none or unknown is 401. After too many
+/// failures from one address in a minute its failing requests answer 429 with `Retry-After`;
+/// a valid token always passes, whatever else came from its address (counters behind one NAT).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
@@ -91,15 +109,14 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let address = context.clientAddress ?? "unknown"
-        try limiter.check(address)
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            limiter.recordFailure(address)
-            throw CanteenError(.unauthorized, "send Authorization: Bearer <token>")
-        }
         var context = context
         do {
+            guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+                throw CanteenError(.unauthorized, "send Authorization: Bearer <token>")
+            }
             context.principal = try await tokens.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
         } catch let error as CanteenError where error.code == .unauthorized {
+            try limiter.check(address)
             limiter.recordFailure(address)
             throw error
         }

@@ -34,7 +34,7 @@ public struct CanteenServices: Sendable {
         self.quotes = QuoteService(db: db, clock: clock)
         self.importer = MealImporter(db: db, clock: clock)
         self.claims = ClaimService(db: db, clock: clock)
-        self.reports = ReportService(db: db)
+        self.reports = ReportService(db: db, clock: clock)
         self.tokens = TokenService(db: db)
         self.audit = AuditService(db: db, clock: clock)
     }

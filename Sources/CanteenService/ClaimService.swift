@@ -36,8 +36,16 @@ public struct ClaimService: Sendable {
         }
         let clock = self.clock
         return try await db.write { session in
-            if try session.query("SELECT 1 FROM site WHERE code = $1", [siteCode]).isEmpty {
+            guard let site = try session.query("SELECT opens_on, closes_on FROM site WHERE code = $1", [siteCode]).first else {
                 throw CanteenError.notFound("site \(siteCode)")
+            }
+            // A claim for a month the site never operated in could only collect other months' adjustments.
+            let opensOn: LocalDate = try site.decode(0)
+            if month < opensOn.yearMonth {
+                throw CanteenError.validation([FieldError(field: "month", message: "\(siteCode) opened in \(opensOn.yearMonth): no claim for \(month)")])
+            }
+            if let closesOn: LocalDate = try site.decode(1), month > closesOn.yearMonth {
+                throw CanteenError.validation([FieldError(field: "month", message: "\(siteCode) closed in \(closesOn.yearMonth): no claim for \(month)")])
             }
             // Concurrent builders of one site and month meet at the unique key: one inserts, all lock the row.
             let created = try !session.query("""
@@ -58,16 +66,21 @@ public struct ClaimService: Sendable {
         }
     }
 
-    /// (Re)computes a draft's lines, adjustments, checks and totals from the live meals.
-    static func compute(_ session: Session, claimID: Int, siteCode: String, month: YearMonth) throws {
+    /// (Re)computes a claim's lines, checks and totals from the live meals. A draft only shows
+    /// the open adjustments of earlier months; `bindingAdjustments` (on submission) makes the
+    /// claim carry them, so a draft that is never submitted holds none back (SPEC §2.8).
+    static func compute(_ session: Session, claimID: Int, siteCode: String, month: YearMonth, bindingAdjustments: Bool = false) throws {
         let from = month.firstDay
         let to = month.next.firstDay
         try session.query("DELETE FROM claim_line WHERE claim_id = $1", [claimID])
         // Month-end aggregation over up to millions of meals: room to hash in memory.
         try session.query("SET LOCAL work_mem = '64MB'")
         let row = try Self.linesAndChecks(session, claimID: claimID, siteCode: siteCode, from: from, to: to)
-        // Adjustments nobody carries yet go with this claim.
-        try session.query("UPDATE claim_adjustment SET claim_id = $1 WHERE site_code = $2 AND claim_id IS NULL", [claimID, siteCode])
+        if bindingAdjustments {
+            try session.query("""
+                UPDATE claim_adjustment SET claim_id = $1 WHERE site_code = $2 AND claim_id IS NULL AND served_on < $3
+                """, [claimID, siteCode, from])
+        }
         let checks = try Self.checks(row, inactive: try Self.mealsWhileInactive(session, siteCode: siteCode, from: from, to: to))
         try session.query("""
             UPDATE claim c SET
@@ -76,9 +89,18 @@ public struct ClaimService: Sendable {
                 checks = $2::jsonb
             FROM (SELECT sum(meals)::integer AS meals, count(DISTINCT diner_id)::integer AS diners, sum(subsidy_fen) AS subsidy
                   FROM claim_line WHERE claim_id = $1) l,
-                 (SELECT sum(subsidy_fen) AS total FROM claim_adjustment WHERE claim_id = $1) a
+                 (SELECT sum(a.subsidy_fen) AS total FROM claim_adjustment a
+                  WHERE \(Self.shownAdjustments(claim: "$1", site: "$3", month: "$4", draft: "NOT $5::boolean"))) a
             WHERE c.id = $1
-            """, [claimID, JSONParameter(checks)])
+            """, [claimID, JSONParameter(checks), siteCode, from, bindingAdjustments])
+    }
+
+    /// The `claim_adjustment` rows a claim shows: those it carries once submitted; while a draft,
+    /// the site's open ones of months before its own (it would carry them if submitted now).
+    /// The arguments are SQL expressions (parameters or columns) for the claim's id, site,
+    /// month and whether it is still a draft.
+    static func shownAdjustments(claim: String, site: String, month: String, draft: String) -> String {
+        "a.site_code = \(site) AND a.served_on < \(month) AND CASE WHEN \(draft) THEN a.claim_id IS NULL ELSE a.claim_id = \(claim) END"
     }
 
     /// Inserts the claim lines and answers the checks' figures, from one pass over the site's
@@ -208,7 +230,7 @@ public struct ClaimService: Sendable {
                 guard today > month.lastDay else {
                     throw CanteenError(.invalidState, "\(month) has not ended yet: submit from \(month.next.firstDay) on")
                 }
-                try Self.compute(session, claimID: id, siteCode: siteCode, month: month)
+                try Self.compute(session, claimID: id, siteCode: siteCode, month: month, bindingAdjustments: true)
                 let checks = try session.query("SELECT checks::text FROM claim WHERE id = $1", [id]).first!.decode(0, as: String.self)
                 if checks.contains("\"blocking\""), reason == nil {
                     throw CanteenError.validation([FieldError(field: "override_reason",
@@ -300,7 +322,11 @@ public struct ClaimService: Sendable {
 
     static func load(_ id: Int, _ session: Session, clock: BusinessClock, withLines: Bool = true) throws -> Claim {
         guard let row = try session.query("""
-            SELECT c.id, c.site_code, s.name, s.street, c.month, c.status, c.meals, c.diners, c.subsidy_fen, c.adjustment_fen,
+            SELECT c.id, c.site_code, s.name, s.street, c.month, c.status, c.meals, c.diners, c.subsidy_fen,
+                   CASE WHEN c.status = 'draft'
+                        THEN (SELECT coalesce(sum(a.subsidy_fen), 0) FROM claim_adjustment a
+                              WHERE \(Self.shownAdjustments(claim: "c.id", site: "c.site_code", month: "c.month", draft: "true")))
+                        ELSE c.adjustment_fen END,
                    c.checks::text, c.reject_reason, c.override_reason, c.built_at, c.submitted_at, c.approved_at, c.rejected_at, c.paid_at
             FROM claim c JOIN site s ON s.code = c.site_code WHERE c.id = $1
             """, [id]).first else {
@@ -316,7 +342,9 @@ public struct ClaimService: Sendable {
                           meals: try $0.decode(4), subsidyFen: try $0.decode(5))
             }
             adjustments = try session.query("""
-                SELECT meal_id, diner_id, served_on, subsidy_fen, reason FROM claim_adjustment WHERE claim_id = $1 ORDER BY meal_id
+                SELECT a.meal_id, a.diner_id, a.served_on, a.subsidy_fen, a.reason FROM claim_adjustment a, claim c
+                WHERE c.id = $1 AND \(Self.shownAdjustments(claim: "c.id", site: "c.site_code", month: "c.month", draft: "c.status = 'draft'"))
+                ORDER BY a.meal_id
                 """, [id]).rows.map {
                 ClaimAdjustment(mealID: try $0.decode(0), dinerID: try $0.decode(1), servedOn: try $0.decode(2), subsidyFen: try $0.decode(3),
                                 reason: try $0.decode(4))

@@ -45,9 +45,11 @@ public struct Database: Sendable {
                 return CanteenError.unavailable()
             default:
                 if error.isConnectionFailure { return CanteenError.unavailable() }
-                // Never shown to a user: the description holds no SQL or values, only the SQLSTATE.
+                // A failure no check foresaw is the service's fault, never the client's: every
+                // input a client can send is checked before it reaches a constraint. Logged with
+                // its SQLSTATE and constraint (the description holds no SQL or values).
                 logger.error("database failure", metadata: ["error": "\(error)"])
-                return CanteenError(.invalidRequest, "the request could not be stored")
+                return CanteenError.internalFailure()
             }
         default:
             logger.error("unexpected failure", metadata: ["type": "\(type(of: error))"])

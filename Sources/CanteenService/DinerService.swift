@@ -86,9 +86,13 @@ public struct DinerService: Sendable {
 
     /// Operators reach a diner by id only when its home site is one of theirs.
     static func requireAccess(_ diner: Diner, _ actor: Principal) throws {
+        try requireAccess(dinerID: diner.id, homeSite: diner.homeSite, actor)
+    }
+
+    static func requireAccess(dinerID: Int, homeSite: String?, _ actor: Principal) throws {
         guard actor.isOperator else { return }
-        guard let home = diner.homeSite, actor.siteCodes.contains(home) else {
-            throw CanteenError(.forbidden, "diner \(diner.id) does not belong to this token's sites")
+        guard let home = homeSite, actor.siteCodes.contains(home) else {
+            throw CanteenError(.forbidden, "diner \(dinerID) does not belong to this token's sites")
         }
     }
 

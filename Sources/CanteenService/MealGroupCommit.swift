@@ -11,8 +11,8 @@ import Synchronization
 /// a request finds nothing in flight and goes alone at once, so nothing waits for a timer.
 ///
 /// At most `concurrency` statements run at a time (the pool's size). A statement that fails
-/// for any reason other than a lost connection is retried one meal at a time, so one bad row
-/// can never fail its neighbours.
+/// for any reason other than a lost connection is retried one meal at a time
+/// (`MealService.logEach`), so one bad row can never fail its neighbours.
 final class MealGroupCommit: Sendable {
     /// The text parameters of one `log_meal` call, and who waits for its row.
     private struct Waiter {
@@ -72,23 +72,7 @@ final class MealGroupCommit: Sendable {
     }
 
     private func run(_ group: [Waiter]) async {
-        let columns = group.map(\.parameters)
-        do {
-            let rows = try await db.read { session in try MealService.logMany(session, columns) }
-            guard rows.count == group.count else {
-                throw CanteenError.unavailable()
-            }
-            for (waiter, row) in zip(group, rows) { waiter.continuation.resume(returning: row) }
-        } catch {
-            if group.count == 1 || (error as? CanteenError)?.code == .unavailable {
-                // One meal's own failure, or the database went away (nothing stored, or a commit
-                // whose answer was lost): each caller hears it, and a retry with its key is safe.
-                for waiter in group { waiter.continuation.resume(throwing: error) }
-            } else {
-                // The group's statement failed as a whole: no meal of it was stored. One at a
-                // time, so a meal that fails cannot take its neighbours with it.
-                for waiter in group { await run([waiter]) }
-            }
-        }
+        let results = await MealService.logEach(db, group.map(\.parameters))
+        for (waiter, result) in zip(group, results) { waiter.continuation.resume(with: result) }
     }
 }

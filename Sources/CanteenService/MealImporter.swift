@@ -47,19 +47,23 @@ public struct MealImporter: Sendable {
 
     static let knownColumns: Set<String> = ["resident_id", "card_no", "served_on", "slot", "price_fen", "client_ref", "delivery"]
 
-    /// Imports `csv` for `siteCode`; `progress` is told how far it got.
+    /// Imports `csv` for `siteCode`; `progress` is told how far it got. Every data row of the
+    /// file is counted exactly once: created + replayed + duplicate + rejected = rows.
     public func importCSV(_ csv: Data, siteCode: String, by actor: Principal,
                           progress: @escaping @Sendable (Phase) -> Void = { _ in }) async throws -> Report {
         try actor.require(.admin, .operator)
         try actor.requireSite(siteCode)
+        // An unknown site is the file's error, before a row is read: its rows are not "checked".
+        guard try await db.read({ session in try !session.query("SELECT 1 FROM site WHERE code = $1", [siteCode]).isEmpty }) else {
+            throw CanteenError.notFound("site \(siteCode)")
+        }
         let today = clock.today()
         var report = Report()
-        var staged: [UInt8] = []
-        staged.reserveCapacity(csv.count + csv.count / 2)
-        var stagedRows = 0
+        var requests: [(line: Int, request: MealRequest)] = []
         var columns: [String: Int] = [:]
-        var stagedBytes: [Int: Range<Int>] = [:]  // where each staged row lies, to quote it if the database refuses it
+        var recordBytes: [Int: Range<Int>] = [:]  // where each checked row lies, to quote it if the database refuses it
         var headerError: CanteenError?
+        var dataRows = 0
 
         csv.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -76,73 +80,96 @@ public struct MealImporter: Sendable {
                     return
                 }
                 guard headerError == nil else { return }
-                func field(_ name: String) -> String? {
-                    guard let i = columns[name], i < record.fields.count else { return nil }
-                    let value = record.fields[i].trimmingWhitespace()
-                    return value.isEmpty ? nil : value
-                }
+                dataRows += 1
                 do {
-                    // Missing trailing fields are empty (spreadsheets drop them); extra ones mean a broken row.
-                    guard record.fields.count <= report.header.count else {
-                        throw CanteenError.invalidRequest("the row has \(record.fields.count) fields, the header \(report.header.count)")
-                    }
-                    var price: Int?
-                    if let text = field("price_fen") {
-                        guard let value = Int(text) else { throw CanteenError(.invalidPrice, "price_fen is not a whole number of fen") }
-                        price = value
-                    }
-                    var delivery: Bool?
-                    if let text = field("delivery")?.lowercased() {
-                        guard let value = ["1": true, "true": true, "yes": true, "y": true, "是": true,
-                                           "0": false, "false": false, "no": false, "n": false, "否": false][text] else {
-                            throw CanteenError.invalidRequest("delivery must be true or false")
-                        }
-                        delivery = value
-                    }
-                    let draft = MealDraft(siteCode: siteCode, residentID: field("resident_id"),
-                                          cardNo: field("resident_id") == nil ? field("card_no") : nil,
-                                          slot: field("slot"), priceFen: price, servedOn: field("served_on"), delivery: delivery)
-                    let request = try draft.validated(today: today, idempotencyKey: field("client_ref"))
-                    Self.stage(request, line: record.line, into: &staged)
-                    stagedBytes[record.line] = record.bytes
-                    stagedRows += 1
-                    if stagedRows % 50_000 == 0 { progress(.checking(rows: stagedRows)) }
-                } catch let error as CanteenError {
-                    report.rejects.append(Reject(line: record.line, code: error.code.rawValue, detail: error.detail, fields: record.fields))
+                    let request = try Self.request(record, columns: columns, headerCount: report.header.count, siteCode: siteCode, today: today)
+                    requests.append((record.line, request))
+                    recordBytes[record.line] = record.bytes
+                    if requests.count % 50_000 == 0 { progress(.checking(rows: requests.count)) }
                 } catch {
-                    report.rejects.append(Reject(line: record.line, code: "invalid_request", detail: "unreadable row", fields: record.fields))
+                    let error = error as? CanteenError ?? CanteenError.invalidRequest("unreadable row")
+                    report.rejects.append(Reject(line: record.line, code: error.code.rawValue, detail: error.detail,
+                                                 fields: Self.masked(record.fields, columns: columns)))
                 }
             }
         }
         if let headerError { throw headerError }
         if columns.isEmpty { throw CanteenError.invalidRequest("the file is empty: it needs a header row") }
         report.rejected = report.rejects.count
-        progress(.storing(rows: stagedRows))
+        progress(.storing(rows: requests.count))
 
-        let copyData = staged
+        let checked = requests
         let result = try await db.write { session in
-            try Self.applyRules(session, staged: copyData, siteCode: siteCode, today: today, actor: actor)
+            try Self.applyRules(session, checked, siteCode: siteCode, today: today, actor: actor)
         }
         report.created += result.created
         report.replayed += result.replayed
         for row in result.refused {
             if row.outcome == "duplicate" { report.duplicate += 1 } else { report.rejected += 1 }
             var fields: [String] = []
-            if let range = stagedBytes[row.line] {
+            if let range = recordBytes[row.line] {
                 csv.withUnsafeBytes { raw in
                     let slice = UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[range])
                     CSV.parse(slice) { fields = $0.fields }
                 }
             }
-            report.rejects.append(Reject(line: row.line, code: row.code ?? "invalid_request", detail: row.detail ?? "", fields: fields))
+            report.rejects.append(Reject(line: row.line, code: row.code ?? "invalid_request", detail: row.detail ?? "",
+                                         fields: Self.masked(fields, columns: columns)))
         }
         report.rejects.sort { $0.line < $1.line }
+        // The promise of the summary line: no row is lost between reading and storing.
+        guard report.created + report.replayed + report.duplicate + report.rejected == dataRows else {
+            throw CanteenError.internalFailure()
+        }
         progress(.done)
         return report
     }
 
-    /// One staging row in COPY text format.
-    static func stage(_ request: MealRequest, line: Int, into out: inout [UInt8]) {
+    /// One data row as a checked meal request (its own content, as `POST /v1/meals` checks it).
+    static func request(_ record: CSV.Record, columns: [String: Int], headerCount: Int, siteCode: String,
+                        today: LocalDate) throws -> MealRequest {
+        // Missing trailing fields are empty (spreadsheets drop them); extra ones mean a broken row.
+        guard record.fields.count <= headerCount else {
+            throw CanteenError.invalidRequest("the row has \(record.fields.count) fields, the header \(headerCount)")
+        }
+        guard !record.fields.contains(where: { $0.utf8.contains(0) }) else {
+            throw CanteenError.invalidRequest("a field holds a NUL character")
+        }
+        func field(_ name: String) -> String? {
+            guard let i = columns[name], i < record.fields.count else { return nil }
+            let value = record.fields[i].trimmingWhitespace()
+            return value.isEmpty ? nil : value
+        }
+        var price: Int?
+        if let text = field("price_fen") {
+            guard let value = Int(text) else { throw CanteenError(.invalidPrice, "price_fen is not a whole number of fen") }
+            price = value
+        }
+        var delivery: Bool?
+        if let text = field("delivery")?.lowercased() {
+            guard let value = ["1": true, "true": true, "yes": true, "y": true, "是": true,
+                               "0": false, "false": false, "no": false, "n": false, "否": false][text] else {
+                throw CanteenError.invalidRequest("delivery must be true or false")
+            }
+            delivery = value
+        }
+        let draft = MealDraft(siteCode: siteCode, residentID: field("resident_id"),
+                              cardNo: field("resident_id") == nil ? field("card_no") : nil,
+                              slot: field("slot"), priceFen: price, servedOn: field("served_on"), delivery: delivery)
+        return try draft.validated(today: today, idempotencyKey: field("client_ref"))
+    }
+
+    /// A rejected row as the rejects file shows it: the resident ID masked (SPEC §2.3).
+    static func masked(_ fields: [String], columns: [String: Int]) -> [String] {
+        guard let i = columns["resident_id"], i < fields.count else { return fields }
+        var out = fields
+        out[i] = ResidentID.mask(fields[i].trimmingWhitespace())
+        return out
+    }
+
+    /// One staging row in COPY text format: the diner already resolved to its id (or NULL when
+    /// no diner has that resident ID or card), so no staging row holds a resident ID.
+    static func stage(_ request: MealRequest, line: Int, dinerID: Int?, into out: inout [UInt8]) {
         func put(_ text: String?) {
             guard let text else { out.append(contentsOf: [92, 78]); return }  // \N
             for b in text.utf8 {
@@ -155,19 +182,42 @@ public struct MealImporter: Sendable {
                 }
             }
         }
-        var residentID: String?
-        var cardNo: String?
-        if case .residentID(let value) = request.diner { residentID = value }
-        if case .cardNo(let value) = request.diner { cardNo = value }
         put(String(line)); out.append(9)
-        put(residentID); out.append(9)
-        put(cardNo); out.append(9)
+        put(dinerID.map(String.init)); out.append(9)
         put(request.servedOn?.description); out.append(9)
         put(request.slot.rawValue); out.append(9)
         put(request.priceFen.map(String.init)); out.append(9)
         put(request.delivery ? "t" : "f"); out.append(9)
         put(request.idempotencyKey); out.append(9)
-        put(request.fingerprint); out.append(10)
+        put(MealService.requestHash(request)); out.append(10)
+    }
+
+    /// The ids of the diners the rows name, by resident ID and by card, in one statement.
+    static func resolveDiners(_ session: Session, _ requests: [(line: Int, request: MealRequest)]) throws
+        -> (byResidentID: [String: Int], byCard: [String: Int]) {
+        var residentIDs = Set<String>()
+        var cards = Set<String>()
+        for (_, request) in requests {
+            switch request.diner {
+            case .residentID(let value): residentIDs.insert(value)
+            case .cardNo(let value): cards.insert(value)
+            case .id: break
+            }
+        }
+        var byResidentID: [String: Int] = [:]
+        var byCard: [String: Int] = [:]
+        guard !residentIDs.isEmpty || !cards.isEmpty else { return (byResidentID, byCard) }
+        let rows = try session.query("""
+            SELECT id, resident_id, NULL FROM diner WHERE resident_id = ANY ($1::text[])
+            UNION ALL
+            SELECT id, NULL, card_no FROM diner WHERE card_no = ANY ($2::text[])
+            """, [TextArray(residentIDs.sorted()), TextArray(cards.sorted())])
+        for row in rows.rows {
+            let id: Int = try row.decode(0)
+            if let residentID: String = try row.decode(1) { byResidentID[residentID] = id }
+            if let card: String = try row.decode(2) { byCard[card] = id }
+        }
+        return (byResidentID, byCard)
     }
 
     struct Applied: Sendable {
@@ -178,11 +228,23 @@ public struct MealImporter: Sendable {
     }
 
     /// The database rules, set-based, in `log_meal`'s order, then one INSERT of every row still standing.
-    static func applyRules(_ session: Session, staged: [UInt8], siteCode: String, today: LocalDate,
+    static func applyRules(_ session: Session, _ requests: [(line: Int, request: MealRequest)], siteCode: String, today: LocalDate,
                            actor: Principal) throws -> Applied {
+        let diners = try resolveDiners(session, requests)
+        var staged: [UInt8] = []
+        staged.reserveCapacity(requests.count * 110)
+        for (line, request) in requests {
+            let dinerID: Int?
+            switch request.diner {
+            case .residentID(let value): dinerID = diners.byResidentID[value]
+            case .cardNo(let value): dinerID = diners.byCard[value]
+            case .id(let id): dinerID = id
+            }
+            stage(request, line: line, dinerID: dinerID, into: &staged)
+        }
         try session.executeScript("""
             CREATE TEMP TABLE import_row (
-                line integer, resident_id text, card_no text, served_on date, slot text,
+                line integer, diner_id bigint, served_on date, slot text,
                 price integer, delivery boolean, client_ref text, fingerprint text
             ) ON COMMIT DROP
             """)
@@ -226,20 +288,18 @@ public struct MealImporter: Sendable {
                 SELECT diner_id, status, effective_on AS from_day,
                        coalesce(lead(effective_on) OVER (PARTITION BY diner_id ORDER BY effective_on), 'infinity') AS to_day
                 FROM diner_status
-                WHERE diner_id IN (SELECT id FROM diner WHERE resident_id IN (SELECT resident_id FROM import_row))
-                   OR diner_id IN (SELECT id FROM diner WHERE card_no IN (SELECT card_no FROM import_row))
+                WHERE diner_id IN (SELECT diner_id FROM import_row)
             ),
             resolved AS (
                 SELECT i.line, i.slot, i.delivery, i.client_ref, i.fingerprint, dk.day,
                        coalesce(i.price, s.default_price_fen) AS price,
-                       coalesce(d1.id, d2.id) AS diner_id,
-                       (dk.key - coalesce(d1.birth_key, d2.birth_key)) / 10000 AS years,
+                       d.id AS diner_id, d.birth_date,
+                       (dk.key - d.birth_key) / 10000 AS years,
                        s.opens_on, s.closes_on, s.slots
                 FROM import_row i
                 CROSS JOIN site_row s
                 JOIN day_key dk ON dk.day = coalesce(i.served_on, $2::date)
-                LEFT JOIN diner d1 ON d1.resident_id = i.resident_id
-                LEFT JOIN diner d2 ON d2.card_no = i.card_no
+                LEFT JOIN diner d ON d.id = i.diner_id
             )
             SELECT r.line, r.slot, r.delivery, r.client_ref, r.fingerprint, r.day, r.price, r.diner_id,
                    r.years AS age, coalesce(t.label, 'none') AS bracket,
@@ -249,9 +309,10 @@ public struct MealImporter: Sendable {
                        WHEN k.id IS NOT NULL AND k.request_hash = r.fingerprint THEN 'replayed'
                        WHEN k.id IS NOT NULL THEN 'idempotency_mismatch'
                        WHEN r.price IS NULL THEN 'invalid_price'
+                       WHEN r.diner_id IS NULL THEN 'not_found'
+                       WHEN r.day < r.birth_date THEN 'invalid_date'
                        WHEN r.day < r.opens_on OR (r.closes_on IS NOT NULL AND r.day >= r.closes_on)
                             OR NOT (r.slot = ANY (r.slots)) THEN 'site_not_operating'
-                       WHEN r.diner_id IS NULL THEN 'not_found'
                        WHEN sr.status IS DISTINCT FROM 'active' THEN 'diner_inactive'
                        WHEN cm.month IS NOT NULL THEN 'period_closed'
                        WHEN m.id IS NOT NULL THEN 'duplicate_meal'
@@ -300,46 +361,44 @@ public struct MealImporter: Sendable {
             """)
 
         var applied = Applied()
-        let expected: Int = try session.query("SELECT count(*) FROM import_plan WHERE verdict IS NULL").first!.decode(0)
-        // A plain INSERT is much faster than ON CONFLICT; only if a concurrent logger took a
-        // unique key meanwhile is the insert redone row by row with ON CONFLICT DO NOTHING.
-        func insert(onConflict: String) throws -> Row {
-            try session.query("""
-                WITH inserted AS (
-                    INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket,
-                                      subsidy_fen, subsidy_seq, idempotency_key, request_hash, created_by)
-                    SELECT diner_id, $1, day, slot, price, delivery, age, bracket, subsidy, seq, client_ref, fingerprint, $2
-                    FROM import_plan WHERE verdict IS NULL ORDER BY line
-                    \(onConflict)
-                    RETURNING id
-                )
+        let columns = """
+            INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket,
+                              subsidy_fen, subsidy_seq, idempotency_key, request_hash, created_by)
+            SELECT diner_id, $1, day, slot, price, delivery, age, bracket, subsidy, seq, client_ref, fingerprint, $2
+            FROM import_plan WHERE verdict IS NULL ORDER BY line
+            """
+        // A plain INSERT is much faster than ON CONFLICT, and it stores every standing row or none.
+        try session.executeScript("SAVEPOINT import_insert")
+        var insertion: Row
+        do {
+            insertion = try session.query("""
+                WITH inserted AS (\(columns) RETURNING id)
                 SELECT count(*), min(id), max(id) FROM inserted
                 """, [siteCode, actor.name]).first!
-        }
-        try session.executeScript("SAVEPOINT import_insert")
-        let insertion: Row
-        do {
-            insertion = try insert(onConflict: "")
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            // A concurrent logger took a unique key meanwhile: insert what is still free and mark
+            // exactly the rows stored (diner, day and slot are unique among the standing rows);
+            // every other standing row is answered by whatever holds its slot now.
             try session.executeScript("ROLLBACK TO SAVEPOINT import_insert")
-            insertion = try insert(onConflict: "ON CONFLICT DO NOTHING")
-        }
-        let inserted: Int = try insertion.decode(0)
-        applied.created = inserted
-        if inserted < expected {
-            // A concurrent logger beat some rows to a unique index: whatever it stored answers them.
+            insertion = try session.query("""
+                WITH inserted AS (\(columns) ON CONFLICT DO NOTHING RETURNING id, diner_id, served_on, slot),
+                marked AS (
+                    UPDATE import_plan p SET verdict = 'created', meal_id = i.id
+                    FROM inserted i
+                    WHERE p.verdict IS NULL AND p.diner_id = i.diner_id AND p.day = i.served_on AND p.slot = i.slot
+                    RETURNING p.meal_id
+                )
+                SELECT count(*), min(meal_id), max(meal_id) FROM marked
+                """, [siteCode, actor.name]).first!
             try session.execute("""
                 UPDATE import_plan p SET verdict = 'duplicate_meal', meal_id = m.id
                 FROM meal m
-                WHERE p.verdict IS NULL AND m.diner_id = p.diner_id AND m.served_on = p.day AND m.slot = p.slot
-                  AND m.status = 'valid' AND m.created_by IS DISTINCT FROM $1
-                """, [actor.name])
-            try session.execute("""
-                UPDATE import_plan p SET verdict = 'conflict'
-                WHERE p.verdict IS NULL AND NOT EXISTS (
-                    SELECT 1 FROM meal m WHERE m.diner_id = p.diner_id AND m.served_on = p.day AND m.slot = p.slot AND m.status = 'valid')
+                WHERE p.verdict IS NULL AND m.diner_id = p.diner_id AND m.served_on = p.day AND m.slot = p.slot AND m.status = 'valid'
                 """)
+            try session.execute("UPDATE import_plan SET verdict = 'conflict' WHERE verdict IS NULL")
         }
+        let inserted: Int = try insertion.decode(0)
+        applied.created = inserted
         if inserted > 0 {
             try Audit.record(session, actor: actor, action: "meal.import", entity: .meal, entityID: siteCode,
                              detail: ImportAudit(siteCode: siteCode, created: inserted,
@@ -349,7 +408,7 @@ public struct MealImporter: Sendable {
             SELECT p.line, p.verdict, f.verdict, p.meal_id, p.slot, p.day
             FROM import_plan p
             LEFT JOIN import_plan f ON f.line = CASE WHEN p.verdict LIKE 'replay\\_of\\_%' THEN substr(p.verdict, 11)::integer END
-            WHERE p.verdict IS NOT NULL
+            WHERE p.verdict IS NOT NULL AND p.verdict <> 'created'
             ORDER BY p.line
             """)
         for row in rows.rows {
@@ -398,6 +457,7 @@ public struct MealImporter: Sendable {
             case "site_not_operating": return "the site does not serve \(slot)\(when)"
             case "not_found": return "no diner has this resident ID or card number"
             case "diner_inactive": return "the diner is not active\(when)"
+            case "invalid_date": return "served_on\(when) is before the diner's birth date"
             case "period_closed": return "the claim for this month is already submitted"
             default: return code
             }

@@ -59,6 +59,31 @@ public struct MealService: Sendable {
         }
     }
 
+    /// Logs each meal independently and answers one result per meal, in order. A refused meal
+    /// is an outcome row, not an error; a statement that fails as a whole (a constraint or a
+    /// cast no check foresaw) is run again one meal at a time, in order, so whatever is wrong
+    /// with one meal never fails its neighbours. Only a lost database fails them all: nothing
+    /// of theirs is known to be stored, and a retry with their keys is safe.
+    static func logEach(_ db: Database, _ columns: [[String?]]) async -> [Result<Row, any Error>] {
+        do {
+            let rows = try await db.read { session in try logMany(session, columns) }
+            guard rows.count == columns.count else { throw CanteenError.internalFailure() }
+            return rows.map { .success($0) }
+        } catch {
+            if columns.count == 1 || isUnavailable(error) {
+                return Array(repeating: .failure(error), count: columns.count)
+            }
+            var results: [Result<Row, any Error>] = []
+            results.reserveCapacity(columns.count)
+            for meal in columns { results += await logEach(db, [meal]) }
+            return results
+        }
+    }
+
+    static func isUnavailable(_ error: any Error) -> Bool {
+        error is CancellationError || (error as? CanteenError)?.code == .unavailable
+    }
+
     /// Runs the rows of `logManyStatement` (one row: the single statement, prepared too).
     static func logMany(_ session: Session, _ columns: [[String?]]) throws -> [Row] {
         if columns.count == 1 {
@@ -84,7 +109,13 @@ public struct MealService: Sendable {
         case .cardNo(let card): cardNo = card
         }
         return [request.siteCode, dinerID, residentID, cardNo, request.servedOn, request.slot.rawValue, request.priceFen,
-                request.delivery, request.idempotencyKey, request.fingerprint, actor.name, today]
+                request.delivery, request.idempotencyKey, requestHash(request), actor.name, today]
+    }
+
+    /// What `meal.request_hash` stores: the SHA-256 of the request's canonical content, so an
+    /// idempotency key can be checked against it without keeping a resident ID outside the diner.
+    static func requestHash(_ request: MealRequest) -> String {
+        SHA256Hex.of(Array(request.canonicalContent.utf8))
     }
 
     /// Reads one row of `log_meal`: outcome, error_code, detail, then the meal's columns.
@@ -149,12 +180,18 @@ public struct MealService: Sendable {
         }
         if !accepted.isEmpty {
             let columns = accepted.map { Self.parameters($0.request, actor: actor, today: today).map(\.postgresText) }
-            let clock = self.clock
-            let rows = try await db.read { session in
-                try Self.logMany(session, columns).map { try Self.outcome($0, clock: clock) }
+            let logged = await Self.logEach(db, columns)
+            if case .failure(let error)? = logged.first(where: { if case .failure(let e) = $0 { Self.isUnavailable(e) } else { false } }) {
+                throw error
             }
-            for ((index, _), outcome) in zip(accepted, rows) {
+            for ((index, _), result) in zip(accepted, logged) {
                 let ref = drafts[index].clientRef
+                let outcome: Outcome
+                do {
+                    outcome = try Self.outcome(result.get(), clock: clock)
+                } catch {
+                    outcome = .refused(db.mapped(error) as? CanteenError ?? .internalFailure())
+                }
                 switch outcome {
                 case .created(let meal): results[index] = BatchResult(clientRef: ref, status: "created", meal: meal, error: nil)
                 case .replayed(let meal): results[index] = BatchResult(clientRef: ref, status: "replayed", meal: meal, error: nil)

@@ -40,6 +40,7 @@ public struct QuoteService: Sendable {
 
     /// What the database knows about one diner on one date.
     struct DayFacts: Sendable {
+        let homeSite: String?
         let birthDate: LocalDate
         let status: DinerStatus
         let servedSlots: Set<Slot>
@@ -49,7 +50,7 @@ public struct QuoteService: Sendable {
 
     static func facts(dinerID: Int, on date: LocalDate, _ session: Session) throws -> DayFacts {
         guard let row = try session.query("""
-            SELECT d.birth_date,
+            SELECT d.home_site, d.birth_date,
                    coalesce((SELECT status FROM diner_status WHERE diner_id = d.id AND effective_on <= $2
                              ORDER BY effective_on DESC LIMIT 1), 'active'),
                    coalesce((SELECT array_agg(slot) FROM meal WHERE diner_id = d.id AND served_on = $2 AND status = 'valid'), '{}'),
@@ -59,10 +60,11 @@ public struct QuoteService: Sendable {
             throw CanteenError.notFound("diner \(dinerID)")
         }
         return DayFacts(
-            birthDate: try row.decode(0),
-            status: DinerStatus(rawValue: try row.decode(1)) ?? .active,
-            servedSlots: Set(try row.decode(2, as: TextArray.self).elements.compactMap(Slot.init(rawValue:))),
-            subsidisedMeals: try row.decode(3),
+            homeSite: try row.decode(0),
+            birthDate: try row.decode(1),
+            status: DinerStatus(rawValue: try row.decode(2)) ?? .active,
+            servedSlots: Set(try row.decode(3, as: TextArray.self).elements.compactMap(Slot.init(rawValue:))),
+            subsidisedMeals: try row.decode(4),
             book: try PolicyService.loadAll(session))
     }
 
@@ -95,6 +97,13 @@ public struct QuoteService: Sendable {
         let today = clock.today()
         let date = try MealDraft.servedOn(servedOn, today: today) ?? today
         let facts = try await db.read { session in try Self.facts(dinerID: dinerID, on: date, session) }
+        // By id, an operator quotes only the diners it may read (GET /v1/diners/{id}): a quote
+        // tells age, status and which slots were eaten.
+        try DinerService.requireAccess(dinerID: dinerID, homeSite: facts.homeSite, actor)
+        guard date >= facts.birthDate else {
+            throw CanteenError(.invalidDate, "served_on \(date) is before the diner's birth date",
+                               errors: [FieldError(field: "served_on", message: "must not be before the birth date")])
+        }
         return Self.quote(facts, on: date, slot: slot, priceFen: priceFen)
     }
 

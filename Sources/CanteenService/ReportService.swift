@@ -4,9 +4,11 @@ import Postgres
 /// The monthly report across canteens (SPEC §2.10), from live meals.
 public struct ReportService: Sendable {
     let db: Database
+    let clock: BusinessClock
 
-    public init(db: Database) {
+    public init(db: Database, clock: BusinessClock) {
         self.db = db
+        self.clock = clock
     }
 
     public struct SiteRow: Sendable, Encodable {
@@ -83,6 +85,10 @@ public struct ReportService: Sendable {
         try actor.require(.admin, .bureau)
         guard let text, let month = YearMonth(iso: text) else {
             throw CanteenError.invalidRequest("month must be YYYY-MM", field: "month")
+        }
+        let current = clock.today().yearMonth
+        guard month <= current else {
+            throw CanteenError.validation([FieldError(field: "month", message: "\(month) is after the current month \(current)")])
         }
         let from = month.firstDay
         let to = month.next.firstDay

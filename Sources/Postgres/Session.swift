@@ -27,7 +27,7 @@ public struct Session {
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> QueryResult {
         try checkCancelled()
-        let result = withParameters(parameters) { values, count in
+        let result = try withParameters(parameters) { values, count in
             PQexecParams(handle.pointer, sql, count, nil, values, nil, nil, 0)
         }
         return try consume(result)
@@ -46,7 +46,7 @@ public struct Session {
             _ = try consume(prepared)
             handle.preparedStatements[sql] = name
         }
-        let result = withParameters(parameters) { values, count in
+        let result = try withParameters(parameters) { values, count in
             PQexecPrepared(handle.pointer, name, count, values, nil, nil, 0)
         }
         return try consume(result)
@@ -127,9 +127,14 @@ public struct Session {
         while let result = PQgetResult(handle.pointer) { PQclear(result) }
     }
 
+    /// libpq takes parameters as C strings: a NUL would silently cut a value short (`"A\0B"`
+    /// stored as `"A"`), so such a value is refused here, whatever checked it before.
     private func withParameters(_ parameters: [any PostgresEncodable],
-                                _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> OpaquePointer?) -> OpaquePointer? {
+                                _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> OpaquePointer?) throws -> OpaquePointer? {
         let texts = parameters.map { $0.postgresText }
+        if let index = texts.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(kind: .unexpected, serverMessage: "parameter $\(index + 1) holds a NUL character")
+        }
         // strdup'd copies stay valid for the whole call; freed right after.
         let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } }
         defer { cStrings.forEach { free($0) } }

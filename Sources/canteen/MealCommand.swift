@@ -140,9 +140,9 @@ extension MealCommand {
                 if report.rejects.isEmpty {
                     try? FileManager.default.removeItem(at: rejectsURL)
                 } else {
-                    var text = CSV.byteOrderMark + CSV.line(["line", "error", "detail"] + report.header)
+                    var text = CSV.byteOrderMark + CSV.line(["line", "error", "detail"] + report.header.map(CSV.Cell.text))
                     for reject in report.rejects {
-                        text += CSV.line([String(reject.line), reject.code, reject.detail] + reject.fields)
+                        text += CSV.line([.count(reject.line), .text(reject.code), .text(reject.detail)] + reject.fields.map(CSV.Cell.text))
                     }
                     do {
                         try text.write(to: rejectsURL, atomically: true, encoding: .utf8)

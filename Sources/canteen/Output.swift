@@ -55,7 +55,7 @@ struct Output {
             case .connection, .poolTimeout, .poolClosed, .invalidConfiguration:
                 return CanteenError(.unavailable, error.description)
             default:
-                return CanteenError(.invalidRequest, error.description)
+                return CanteenError(.internal, error.description)
             }
         case let error as Migrator.Refusal:
             return CanteenError(.invalidState, error.description)

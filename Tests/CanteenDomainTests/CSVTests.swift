@@ -16,7 +16,7 @@ struct CSVTests {
 
     @Test func writesFieldsThatRoundTrip() {
         let fields = ["plain", "with,comma", "with \"quote\"", "line\nbreak", " padded ", "幸福食堂", ""]
-        let line = CSV.line(fields)
+        let line = CSV.line(fields.map(CSV.Cell.text))
         #expect(line.hasSuffix("\r\n"))
         #expect(CSV.records(line).first?.fields == fields)
     }

@@ -212,7 +212,12 @@ struct APITests {
                 #expect(results.map { $0["status"] as? String } == ["created", "duplicate", "rejected"])
                 #expect((results[2]["error"] as? [String: Any])?["code"] as? String == "forbidden")
 
-                let quote = try await Self.request(client, .get, "/v1/subsidy-quote?diner_id=\(w.diner2)&slot=dinner&price_fen=300&served_on=2026-11-19", token: w.op1)
+                // By id, an operator quotes only the diners it may read (like GET /v1/diners/{id}).
+                let foreign = try await Self.request(client, .get, "/v1/subsidy-quote?diner_id=\(w.diner2)&slot=dinner&price_fen=300&served_on=2026-11-19", token: w.op1)
+                #expect(foreign.0 == .forbidden)
+                #expect(foreign.1["code"] as? String == "forbidden")
+                #expect(foreign.1["age"] == nil)
+                let quote = try await Self.request(client, .get, "/v1/subsidy-quote?diner_id=\(w.diner2)&slot=dinner&price_fen=300&served_on=2026-11-19", token: w.op2)
                 #expect(quote.1["subsidy_fen"] as? Int == 300)
                 #expect(quote.1["payable_fen"] as? Int == 0)
                 #expect(quote.1["eligible"] as? Bool == true)
@@ -314,8 +319,12 @@ struct APITests {
                 #expect(throttled.0 == .tooManyRequests)
                 #expect(throttled.1["code"] as? String == "too_many_requests")
                 #expect(Int(throttled.2[.retryAfter] ?? "") ?? 0 > 0)
-                // While throttled, even a good token from that address waits.
-                #expect(try await Self.request(client, .get, "/v1/sites", token: w.admin).0 == .tooManyRequests)
+                // A valid token from the same address (another counter behind the same NAT) always passes,
+                // and does not lift the throttle from the failing credentials.
+                #expect(try await Self.request(client, .get, "/v1/sites", token: w.admin).0 == .ok)
+                #expect(try await Self.request(client, .get, "/v1/sites", token: w.op1).0 == .ok)
+                #expect(try await Self.request(client, .get, "/v1/sites", token: nil).0 == .tooManyRequests)
+                #expect(try await Self.request(client, .get, "/v1/sites", token: "cnt_guess").0 == .tooManyRequests)
             }
         }
     }

@@ -153,21 +153,25 @@ struct ClaimServiceTests {
     }
 
     @Test func rejectingAMonthWhoseVoidWasAlreadyAdjustedElsewhereNeverDeductsTwice() async throws {
-        try await TestDatabase.withServices { services in
+        try await TestDatabase.withServices(today: LocalDate(year: 2026, month: 12, day: 10)!) { services in
             let d = try await Self.october(services)
             let october = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim
             _ = try await services.claims.transition(october.id, .submit, by: .testAdmin)
             let meal = try await services.meals.list(.init(siteCode: "LY-01", dinerID: d.turning, from: LocalDate(iso: "2026-10-25"), to: LocalDate(iso: "2026-10-25")), by: .testAdmin).items[0]
             _ = try await services.meals.void(meal.id, reason: "误刷", by: .testAdmin)
-            // September (empty) is built next and carries the adjustment; it is submitted.
+            // September is earlier than the void's meal: it never carries the deduction (SPEC §2.8).
             let september = try await services.claims.build(siteCode: "LY-01", month: "2026-09", by: .testAdmin).claim
-            #expect(september.adjustmentFen == -400)
-            _ = try await services.claims.transition(september.id, .submit, by: .testAdmin)
-            // October is rejected and rebuilt: the voided meal stays in it, because September already deducted it.
+            #expect(september.adjustmentFen == 0)
+            // November is the next month submitted, and carries it.
+            _ = try await services.claims.build(siteCode: "LY-01", month: "2026-11", by: .testAdmin)
+            let novemberID = try await services.claims.build(siteCode: "LY-01", month: "2026-11", by: .testAdmin).claim.id
+            let november = try await services.claims.transition(novemberID, .submit, by: .testAdmin)
+            #expect(november.adjustmentFen == -400)
+            // October is rejected and rebuilt: the voided meal stays in it, because November already deducted it.
             _ = try await services.claims.transition(october.id, .reject, reason: "重新核对", by: .testBureau)
             let rebuilt = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim
             #expect(rebuilt.subsidyFen == october.subsidyFen)
-            #expect(rebuilt.totalFen + september.totalFen == october.totalFen - 400)
+            #expect(rebuilt.totalFen + november.totalFen == october.totalFen - 400 + november.subsidyFen)
         }
     }
 

@@ -19,18 +19,18 @@ public enum ClaimDocument {
     /// UTF-8 with a BOM (so Excel reads it), Chinese headers, one row per line, then the
     /// adjustments, then the total.
     public static func csv(_ claim: Claim) -> String {
+        let site: [CSV.Cell] = [.text(claim.siteCode), .text(claim.siteName), .text(claim.street), .text(claim.month.description)]
         var text = CSV.byteOrderMark
         text += CSV.line(["食堂编码", "食堂名称", "街道", "申报月份", "老人编号", "姓名", "身份证号", "年龄段", "就餐次数", "补贴金额(元)"])
         for line in claim.lines {
-            text += CSV.line([claim.siteCode, claim.siteName, claim.street, claim.month.description, String(line.dinerID), line.name,
-                              line.residentIDMasked, line.bracket, String(line.meals), yuan(line.subsidyFen)])
+            text += CSV.line(site + [.count(line.dinerID), .text(line.name), .text(line.residentIDMasked), .text(line.bracket),
+                                     .count(line.meals), .number(yuan(line.subsidyFen))])
         }
         for adjustment in claim.adjustments {
-            text += CSV.line([claim.siteCode, claim.siteName, claim.street, claim.month.description, String(adjustment.dinerID),
-                              "调整：作废餐次 \(adjustment.mealID)（\(adjustment.servedOn)）", "", "", "", yuan(adjustment.subsidyFen)])
+            text += CSV.line(site + [.count(adjustment.dinerID), .text("调整：作废餐次 \(adjustment.mealID)（\(adjustment.servedOn)）"),
+                                     "", "", "", .number(yuan(adjustment.subsidyFen))])
         }
-        text += CSV.line([claim.siteCode, claim.siteName, claim.street, claim.month.description, "", "合计", "", "",
-                          String(claim.meals), yuan(claim.totalFen)])
+        text += CSV.line(site + ["", "合计", "", "", .count(claim.meals), .number(yuan(claim.totalFen))])
         return text
     }
 

@@ -7,12 +7,13 @@ public enum ReportDocument {
         var text = CSV.byteOrderMark
         text += CSV.line(["月份", "街道", "食堂编码", "食堂名称", "就餐次数", "补贴餐次", "就餐人数", "补贴金额(元)", "申报状态"])
         for s in report.sites {
-            text += CSV.line([report.month.description, s.street, s.siteCode, s.name, String(s.meals), String(s.subsidizedMeals),
-                              String(s.diners), ClaimDocument.yuan(s.subsidyFen), s.claimStatus?.chineseLabel ?? "未申报"])
+            text += CSV.line([.text(report.month.description), .text(s.street), .text(s.siteCode), .text(s.name), .count(s.meals),
+                              .count(s.subsidizedMeals), .count(s.diners), .number(ClaimDocument.yuan(s.subsidyFen)),
+                              .text(s.claimStatus?.chineseLabel ?? "未申报")])
         }
         let t = report.totals
-        text += CSV.line([report.month.description, report.street ?? "全部", "", "合计", String(t.meals), String(t.subsidizedMeals),
-                          String(t.diners), ClaimDocument.yuan(t.subsidyFen), ""])
+        text += CSV.line([.text(report.month.description), .text(report.street ?? "全部"), "", "合计", .count(t.meals),
+                          .count(t.subsidizedMeals), .count(t.diners), .number(ClaimDocument.yuan(t.subsidyFen)), ""])
         return text
     }
 
