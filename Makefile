@@ -34,11 +34,12 @@ db-stop:
 	@scripts/db.sh stop --chaos
 
 # The documents for officials are checked in a real browser, the API against its OpenAPI
-# document (schemathesis), a short crash test (3 seeds) runs; swift test's summary closes the run.
+# document (schemathesis), malformed HTTP and slow clients over raw sockets, a short crash test
+# (3 seeds) runs; swift test's summary closes the run.
 test: deps
 	@url=$$(scripts/db.sh start --test | tail -n 1); \
 	export CANTEEN_TEST_DATABASE_URL="$${url#DATABASE_URL=}"; \
-	$(SWIFT) build --product canteen && scripts/render-check.sh && scripts/api-check.sh && \
+	$(SWIFT) build --product canteen && scripts/render-check.sh && scripts/api-check.sh && scripts/hostile-http.py && \
 	scripts/chaos.py --seeds $(CHAOS_TEST_SEEDS) && \
 	$(SWIFT) test $(SWIFT_TEST_FLAGS)
 

@@ -21,8 +21,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Apply pending migrations before serving (otherwise pending migrations stop the start).")
     var migrate = false
 
+    @Option(help: "Seconds a connection may wait with no request in progress (idle keep-alive, or a head still being sent) before it is closed.")
+    var idleTimeout: Int = 10
+
     @Option(help: "Database connections in the pool (default: the number of cores, at least 2).")
     var poolSize: Int?
+
+    func validate() throws {
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+    }
 
     func run() async throws {
         let output = Output(json: options.json)
@@ -48,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
             var logger = Logger(label: "canteen")
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let services = CanteenServices(pool: pool, clock: clock, logger: logger)
-            let app = buildApplication(services: services, configuration: ServerConfiguration(host: host, port: port), logger: logger)
+            let app = buildApplication(services: services, configuration: ServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout)), logger: logger)
             try await app.runService()
             await pool.close()
         } catch {
