@@ -42,7 +42,7 @@ done
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
   --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
   --exclude-path "/v1/tokens/{id}" -H "Authorization: Bearer $token" --max-examples "$examples" --seed 20221001 --request-timeout 10 \
-  --generation-with-security-parameters false --suppress-health-check all --no-color 2>&1 | tail -n 40
+  --generation-with-security-parameters false --suppress-health-check all --no-color 2>&1 | tail -n 80
 status=${PIPESTATUS[0]}
 # Tokens exist only as hashes: a dump of the whole database never contains one.
 if pg_dump -d "$DATABASE_URL" | grep -q "$token"; then

@@ -361,6 +361,7 @@ paths:
         "200": {description: the quote, content: {application/json: {schema: {$ref: "#/components/schemas/Quote"}}}}
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
         "503": {$ref: "#/components/responses/Problem"}
@@ -508,6 +509,7 @@ paths:
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
         "503": {$ref: "#/components/responses/Problem"}
   /v1/tokens:
     post:
@@ -597,7 +599,7 @@ components:
           type: string
           enum: [invalid_request, unauthorized, forbidden, not_found, duplicate_meal, duplicate_resident_id, duplicate_card_no,
                  duplicate_site_code, period_closed, invalid_state, payload_too_large, invalid_resident_id, site_not_operating,
-                 diner_inactive, invalid_date, invalid_price, idempotency_mismatch, validation_failed, too_many_requests, unavailable]
+                 diner_inactive, invalid_date, invalid_price, idempotency_mismatch, validation_failed, too_many_requests, internal, unavailable]
         errors: {type: array, items: {type: object, required: [field, message], properties: {field: {type: string}, message: {type: string}}}}
         existing_meal_id: {type: integer}
         existing_diner_id: {type: integer}
