@@ -9,6 +9,12 @@
 --    Like a future date, it is a date no meal can have, so it is checked before the site's
 --    days and slots: the diner is resolved right after the site and the price.
 
+-- 3. A draft bound every open adjustment when it was built, so a draft for a month before the
+--    site opened could park them. Now a draft only shows the open adjustments of earlier months;
+--    submission binds them. Adjustments held by drafts go back to open.
+UPDATE claim_adjustment SET claim_id = NULL
+WHERE claim_id IN (SELECT id FROM claim WHERE status IN ('draft', 'rejected'));
+
 UPDATE meal SET request_hash = encode(sha256(convert_to(request_hash, 'UTF8')), 'hex')
 WHERE request_hash IS NOT NULL;
 

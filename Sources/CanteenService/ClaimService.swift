@@ -100,7 +100,7 @@ public struct ClaimService: Sendable {
     /// The arguments are SQL expressions (parameters or columns) for the claim's id, site,
     /// month and whether it is still a draft.
     static func shownAdjustments(claim: String, site: String, month: String, draft: String) -> String {
-        "a.site_code = \(site) AND a.served_on < \(month) AND CASE WHEN \(draft) THEN a.claim_id IS NULL ELSE a.claim_id = \(claim) END"
+        "a.site_code = \(site) AND CASE WHEN \(draft) THEN a.claim_id IS NULL AND a.served_on < \(month) ELSE a.claim_id = \(claim) END"
     }
 
     /// Inserts the claim lines and answers the checks' figures, from one pass over the site's
