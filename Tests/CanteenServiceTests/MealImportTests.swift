@@ -85,13 +85,15 @@ struct MealImportTests {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-01")
             for csv in ["", "name,slot\nx,lunch\n", "resident_id,price_fen\n1,2\n"] {
-                await #expect(throws: CanteenError.self) {
+                let error = await #expect(throws: CanteenError.self) {
                     try await services.importer.importCSV(Data(csv.utf8), siteCode: "LY-01", by: .testAdmin)
                 }
+                #expect(error?.code == .invalidRequest, "\(csv)")
             }
-            await #expect(throws: CanteenError.self) {
+            let forbidden = await #expect(throws: CanteenError.self) {
                 try await services.importer.importCSV(Data("card_no,slot\n".utf8), siteCode: "LY-01", by: .testOperator("OTHER"))
             }
+            #expect(forbidden?.code == .forbidden)
         }
     }
 
