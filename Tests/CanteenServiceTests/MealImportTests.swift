@@ -101,7 +101,8 @@ struct MealImportTests {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-01")
             try await Fixtures.site(services, "LY-02")
-            var rng = SystemRandomNumberGenerator()
+            var rng = SeededGenerator()
+            let seed = rng.note
             var csv = "resident_id,served_on,slot,price_fen\n"
             var expected: [String: (LocalDate, LocalDate, Int)] = [:]  // resident id -> (birth, day, price)
             for serial in 0..<120 {
@@ -118,20 +119,20 @@ struct MealImportTests {
                 }
             }
             let report = try await services.importer.importCSV(Data(csv.utf8), siteCode: "LY-01", by: .testAdmin)
-            #expect(report.created == 60)
+            #expect(report.created == 60, "\(seed)")
             let rows = try await services.db.read { session in
                 try session.query("SELECT d.resident_id, m.age, m.bracket, m.subsidy_fen, m.price_fen - m.subsidy_fen FROM meal m JOIN diner d ON d.id = m.diner_id")
                     .rows.map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self), try $0.decode(2, as: String.self),
                                  try $0.decode(3, as: Int.self), try $0.decode(4, as: Int.self)) }
             }
-            #expect(rows.count == 120)
+            #expect(rows.count == 120, "\(seed)")
             for (residentID, years, bracket, subsidy, payable) in rows {
-                let (birth, day, price) = try #require(expected[residentID])
+                let (birth, day, price) = try #require(expected[residentID], "\(seed)")
                 let rule = SubsidyRule.subsidy(policy: .standard, birthDate: birth, servedOn: day, priceFen: price, subsidisedEarlierThatDay: 0)
-                #expect(years == rule.age)
-                #expect(bracket == rule.bracket)
-                #expect(subsidy == rule.subsidyFen)
-                #expect(payable == rule.payableFen)
+                #expect(years == rule.age, "\(seed): born \(birth), served \(day)")
+                #expect(bracket == rule.bracket, "\(seed): born \(birth), served \(day)")
+                #expect(subsidy == rule.subsidyFen, "\(seed): born \(birth), served \(day), price \(price)")
+                #expect(payable == rule.payableFen, "\(seed): born \(birth), served \(day), price \(price)")
             }
         }
     }
@@ -143,7 +144,8 @@ struct HostileImportTests {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-01")
             let d = try await Fixtures.diner(services, born: "1940-05-05", serial: 1, card: "C-1")
-            var generator = SystemRandomNumberGenerator()
+            var generator = SeededGenerator()
+            let seed = generator.note
             var files: [Data] = []
             for _ in 0..<30 {
                 let length = Int.random(in: 0...2000, using: &generator)
@@ -167,8 +169,8 @@ struct HostileImportTests {
                 (try session.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self),
                  try session.query("SELECT count(*) FROM meal WHERE diner_id <> $1", [d.diner.id]).first!.decode(0, as: Int.self))
             }
-            #expect(meals <= 1)
-            #expect(others == 0)
+            #expect(meals <= 1, "\(seed)")
+            #expect(others == 0, "\(seed)")
         }
     }
 }
