@@ -156,12 +156,23 @@ struct HostileImportTests {
             files.append(Data("card_no,slot,price_fen\nC-1,lunch,99999999999999999999999\nC-1,lunch,-5\nC-1,\(String(repeating: "x", count: 100_000)),1\n".utf8))
             files.append(Data("card_no,slot,price_fen,client_ref\nC-1,lunch,100,\(String(repeating: "k", count: 5000))\n".utf8))
             files.append(Data(("card_no,slot\n" + String(repeating: "C-1,lunch,extra,fields\n", count: 2000)).utf8))
-            for file in files {
+            func mealCount() async throws -> Int {
+                try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            }
+            for (index, file) in files.enumerated() {
+                let before = try await mealCount()
                 do {
                     let report = try await services.importer.importCSV(file, siteCode: "LY-01", by: .testAdmin)
-                    #expect(report.created + report.replayed + report.duplicate + report.rejected >= 0)
+                    // Every row after the header has exactly one outcome, and "created" is what the table gained.
+                    var records = 0
+                    file.withUnsafeBytes { raw in CSV.parse(raw.bindMemory(to: UInt8.self)) { _ in records += 1 } }
+                    #expect(report.created + report.replayed + report.duplicate + report.rejected == records - 1, "\(seed), file \(index)")
+                    #expect(report.rejects.count == report.duplicate + report.rejected, "\(seed), file \(index)")
+                    #expect(Set(report.rejects.map(\.line)).count == report.rejects.count, "\(seed), file \(index)")
+                    #expect(try await mealCount() - before == report.created, "\(seed), file \(index)")
                 } catch let error as CanteenError {
-                    #expect(error.code == .invalidRequest)
+                    #expect(error.code == .invalidRequest, "\(seed), file \(index)")
+                    #expect(try await mealCount() == before, "\(seed), file \(index)")
                 }
             }
             // Whatever was imported obeys the one-meal-per-slot rule and belongs to the real diner.

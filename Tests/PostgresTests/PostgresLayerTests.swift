@@ -88,7 +88,7 @@ struct PostgresLayerTests {
     }
 
     @Test func transactionsCommitOrRollBack() async throws {
-        try await TestDatabase.withPool(migrated: false) { pool, _ in
+        try await TestDatabase.withPool(migrated: false) { pool, name in
             try await pool.withSession { try $0.executeScript("CREATE TABLE t (v int NOT NULL)") }
             try await pool.withTransaction { try $0.query("INSERT INTO t VALUES (1)") }
             struct Boom: Error {}
@@ -104,13 +104,17 @@ struct PostgresLayerTests {
                     try session.query("INSERT INTO t VALUES (NULL)")
                 }
             }
+            // Every connection went back idle, outside a transaction: no lease is out, and the server
+            // sees each backend of this database idle (not "idle in transaction"). Asked before the
+            // pool is used again, which would replace a connection it finds inside a transaction.
+            #expect(pool.statistics.leased == 0)
+            let states = try await Self.backendStates(name)
+            #expect(!states.isEmpty)
+            #expect(states.allSatisfy { $0 == "idle" }, "\(states)")
             let values = try await pool.withSession { session in
                 try session.query("SELECT v FROM t ORDER BY v").rows.map { try $0.decode(0, as: Int.self) }
             }
             #expect(values == [1])
-            // Every connection went back idle, outside a transaction.
-            let status = try await pool.withSession { try $0.query("SELECT count(*) FROM t").first!.decode(0, as: Int.self) }
-            #expect(status == 1)
         }
     }
 
@@ -190,7 +194,10 @@ struct PostgresLayerTests {
             }
             #expect(results.count == 200)
             #expect(results.allSatisfy { $0 >= 1 && $0 <= 3 })
-            #expect(pool.statistics.idle <= 3)
+            // Every connection the pool opened came back to it: the server has exactly its idle ones.
+            let backends = try await Self.backendStates(name)
+            #expect(pool.statistics.idle == backends.count)
+            #expect((1...3).contains(backends.count))
             #expect(pool.statistics.leased == 0)
         }
     }
@@ -256,6 +263,15 @@ struct PostgresLayerTests {
                 try session.query("SELECT count(*) FROM pg_prepared_statements").first!.decode(0, as: Int.self)
             }
             #expect(prepared == 1)
+        }
+    }
+
+    /// The states of the client backends connected to database `name`, as the server reports them.
+    static func backendStates(_ name: String) async throws -> [String] {
+        try await TestDatabase.adminPool().withSession { session in
+            try session.query("""
+                SELECT coalesce(state, '') FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'
+                """, [name]).rows.map { try $0.decode(0) }
         }
     }
 }
