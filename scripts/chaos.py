@@ -149,7 +149,9 @@ class Run:
         self.stop_chaos = threading.Event()
         self.abort = threading.Event()
         self.failures = []
+        # (what was killed, whether clients were still logging meals then, what happened)
         self.events = []
+        self.client_threads = []
         self.lock = threading.Lock()
         # key -> what the key asked for, and its definite answer
         self.asked = {}
@@ -248,10 +250,15 @@ class Run:
             time.sleep(rng.random() * self.args.pause)
 
     # --- chaos -------------------------------------------------------------------------
+    def clients_logging(self):
+        return any(t.is_alive() for t in self.client_threads)
+
     def kill_postmaster(self, data):
         with open(os.path.join(data, "postmaster.pid")) as f:
             pid = int(f.readline())
+        logging = self.clients_logging()
         os.kill(pid, signal.SIGKILL)
+        logging = logging and self.clients_logging()
         down_at = time.monotonic()
         time.sleep(0.2)
         # While it is down: quick 503s, from /ready and from a request.
@@ -280,7 +287,8 @@ class Run:
             time.sleep(0.05)
         if self.server.process.pid != pid or self.server.process.poll() is not None:
             self.fail("the server died while the database was down")
-        self.events.append(f"postmaster down {time.monotonic() - down_at:.1f} s, ready {time.monotonic() - restarted:.2f} s after")
+        self.events.append(("postmaster", logging,
+                            f"postmaster down {time.monotonic() - down_at:.1f} s, ready {time.monotonic() - restarted:.2f} s after"))
 
     def chaos(self, data):
         actions = ["server", "postmaster"]
@@ -291,8 +299,9 @@ class Run:
             n += 1
             try:
                 if action == "server":
+                    logging = self.clients_logging()
                     self.server.kill()
-                    self.events.append("server killed")
+                    self.events.append(("server", logging and self.clients_logging(), "server killed"))
                     time.sleep(self.rng.random() * 0.3)
                     self.server.start()
                 else:
@@ -360,6 +369,7 @@ class Run:
         plans = self.plans()
         clients = [threading.Thread(target=self.client, args=(plan, random.Random(self.seed * 1000 + i)))
                    for i, plan in enumerate(plans)]
+        self.client_threads = clients
         chaos = threading.Thread(target=self.chaos, args=(data,))
         started = time.monotonic()
         for t in clients:
@@ -378,9 +388,16 @@ class Run:
         finally:
             self.server.stop()
         took = time.monotonic() - started
-        kills = sum(1 for e in self.events if e == "server killed")
-        downs = len(self.events) - kills
-        return f"{meals} meals, {duplicates} duplicates refused, {subsidy / 100:.2f} yuan; {kills} server kills, {downs} postmaster kills, {self.retries} retries; {took:.1f} s"
+        kills = sum(1 for kind, logging, _ in self.events if kind == "server" and logging)
+        downs = sum(1 for kind, logging, _ in self.events if kind == "postmaster" and logging)
+        # A seed proves something only if both faults hit while meals were being logged.
+        if kills == 0:
+            self.fail(f"no server kill while clients were logging ({len(self.events)} faults in all)")
+        if downs == 0:
+            self.fail(f"no postmaster kill while clients were logging ({len(self.events)} faults in all)")
+        late = len(self.events) - kills - downs
+        return (f"{meals} meals, {duplicates} duplicates refused, {subsidy / 100:.2f} yuan; {kills} server kills, "
+                f"{downs} postmaster kills while logging ({late} after), {self.retries} retries; {took:.1f} s")
 
 
 def main():

@@ -78,14 +78,46 @@ text=$(pdftotext -layout "$work/claim.pdf" -)
 for expected in "幸福食堂老年人就餐补贴申报表" "馨颐颐养中心幸福食堂" "柳园街道" "申报合计" "盖章"; do
   grep -q "$expected" <<<"$text" || fail "the claim form's PDF text lacks $expected"
 done
+figures=$(python3 -c 'import sys; fen = int(sys.argv[1]); print(f"¥{fen // 100}.{fen % 100:02d}")' "$total")
+grep -qF "$figures" <<<"$text" || fail "the claim form's PDF text lacks the total $figures"
+# The total in Chinese capital numerals, computed here independently of the service's writer.
 capital=$(python3 - "$total" <<'PY'
 import sys
-# the total in figures as the form prints it
-fen = int(sys.argv[1]); print(f"¥{fen // 100}.{fen % 100:02d}")
+fen = int(sys.argv[1])
+digits, units, sections = "零壹贰叁肆伍陆柒捌玖", ["", "拾", "佰", "仟"], ["", "万", "亿", "万亿"]
+def integer(n):
+    text, zeros = "", False
+    s = str(n)
+    groups = [s[max(0, i - 4):i] for i in range(len(s), 0, -4)][::-1]  # 4-digit groups, most significant first
+    for g, group in enumerate(groups):
+        level = len(groups) - 1 - g
+        group = group.rjust(4, "0")
+        if int(group) == 0:
+            zeros = zeros or bool(text)
+            continue
+        for p, d in enumerate(group):
+            if d == "0":
+                zeros = zeros or bool(text)
+                continue
+            if zeros:
+                text += "零"
+                zeros = False
+            text += digits[int(d)] + units[3 - p]
+        text += sections[level]
+    return text
+sign = "负" if fen < 0 else ""
+fen = abs(fen)
+yuan, jiao, cents = fen // 100, fen // 10 % 10, fen % 10
+text = integer(yuan) + "元" if yuan else ""
+if jiao == 0 and cents == 0:
+    text = (text or "零元") + "整"
+else:
+    text += digits[jiao] + "角" if jiao else ("零" if yuan else "")
+    text += digits[cents] + "分" if cents else ""
+print(sign + text)
 PY
 )
-grep -q "$capital" <<<"$text" || fail "the claim form's PDF text lacks the total $capital"
-grep -q "元整\|角\|分" <<<"$text" || fail "the claim form lacks the total in capital numerals"
+grep -qF "$capital" <<<"$text" || fail "the claim form lacks the total in capital numerals, $capital"
 report_text=$(pdftotext -layout "$work/report.pdf" -)
 for expected in "幸福食堂月度运营报表" "各食堂补贴金额" "每日就餐次数" "东关国际幸福食堂"; do
   grep -q "$expected" <<<"$report_text" || fail "the report's PDF text lacks $expected"
@@ -96,4 +128,4 @@ if [ -n "${UPDATE_DOCS:-}" ]; then
   pdftoppm -png -r 60 -singlefile "$work/report.pdf" docs/monthly-report
   echo "render-check: refreshed docs/claim-form.png and docs/monthly-report.png"
 fi
-echo "render-check: the claim form of 30 diners fits one A4 page with its Chinese text and the total $capital; the report renders"
+echo "render-check: the claim form of 30 diners fits one A4 page with its Chinese text and the total $figures ($capital); the report renders"

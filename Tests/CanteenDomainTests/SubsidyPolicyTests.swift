@@ -29,9 +29,10 @@ struct SubsidyPolicyTests {
         [SubsidyTier(label: "a", minAge: 60, maxAge: 100, subsidyFen: 200), SubsidyTier(label: "b", minAge: 70, maxAge: 75, subsidyFen: 400)],
     ])
     func overlappingTiersAreRefused(_ tiers: [SubsidyTier]) {
-        #expect(throws: CanteenError.self) {
+        let error = #expect(throws: CanteenError.self) {
             try SubsidyPolicy.validated(effectiveFrom: "2027-01-01", tiers: tiers, maxSubsidizedMealsPerDay: nil)
         }
+        #expect(error?.code == .validationFailed)
     }
 
     @Test func otherBadPoliciesAreRefusedWithValidationFailed() {

@@ -85,13 +85,15 @@ struct MealImportTests {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-01")
             for csv in ["", "name,slot\nx,lunch\n", "resident_id,price_fen\n1,2\n"] {
-                await #expect(throws: CanteenError.self) {
+                let error = await #expect(throws: CanteenError.self) {
                     try await services.importer.importCSV(Data(csv.utf8), siteCode: "LY-01", by: .testAdmin)
                 }
+                #expect(error?.code == .invalidRequest, "\(csv)")
             }
-            await #expect(throws: CanteenError.self) {
+            let forbidden = await #expect(throws: CanteenError.self) {
                 try await services.importer.importCSV(Data("card_no,slot\n".utf8), siteCode: "LY-01", by: .testOperator("OTHER"))
             }
+            #expect(forbidden?.code == .forbidden)
         }
     }
 
@@ -99,7 +101,8 @@ struct MealImportTests {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-01")
             try await Fixtures.site(services, "LY-02")
-            var rng = SystemRandomNumberGenerator()
+            var rng = SeededGenerator()
+            let seed = rng.note
             var csv = "resident_id,served_on,slot,price_fen\n"
             var expected: [String: (LocalDate, LocalDate, Int)] = [:]  // resident id -> (birth, day, price)
             for serial in 0..<120 {
@@ -116,20 +119,20 @@ struct MealImportTests {
                 }
             }
             let report = try await services.importer.importCSV(Data(csv.utf8), siteCode: "LY-01", by: .testAdmin)
-            #expect(report.created == 60)
+            #expect(report.created == 60, "\(seed)")
             let rows = try await services.db.read { session in
                 try session.query("SELECT d.resident_id, m.age, m.bracket, m.subsidy_fen, m.price_fen - m.subsidy_fen FROM meal m JOIN diner d ON d.id = m.diner_id")
                     .rows.map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self), try $0.decode(2, as: String.self),
                                  try $0.decode(3, as: Int.self), try $0.decode(4, as: Int.self)) }
             }
-            #expect(rows.count == 120)
+            #expect(rows.count == 120, "\(seed)")
             for (residentID, years, bracket, subsidy, payable) in rows {
-                let (birth, day, price) = try #require(expected[residentID])
+                let (birth, day, price) = try #require(expected[residentID], "\(seed)")
                 let rule = SubsidyRule.subsidy(policy: .standard, birthDate: birth, servedOn: day, priceFen: price, subsidisedEarlierThatDay: 0)
-                #expect(years == rule.age)
-                #expect(bracket == rule.bracket)
-                #expect(subsidy == rule.subsidyFen)
-                #expect(payable == rule.payableFen)
+                #expect(years == rule.age, "\(seed): born \(birth), served \(day)")
+                #expect(bracket == rule.bracket, "\(seed): born \(birth), served \(day)")
+                #expect(subsidy == rule.subsidyFen, "\(seed): born \(birth), served \(day), price \(price)")
+                #expect(payable == rule.payableFen, "\(seed): born \(birth), served \(day), price \(price)")
             }
         }
     }
@@ -141,7 +144,8 @@ struct HostileImportTests {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-01")
             let d = try await Fixtures.diner(services, born: "1940-05-05", serial: 1, card: "C-1")
-            var generator = SystemRandomNumberGenerator()
+            var generator = SeededGenerator()
+            let seed = generator.note
             var files: [Data] = []
             for _ in 0..<30 {
                 let length = Int.random(in: 0...2000, using: &generator)
@@ -152,12 +156,23 @@ struct HostileImportTests {
             files.append(Data("card_no,slot,price_fen\nC-1,lunch,99999999999999999999999\nC-1,lunch,-5\nC-1,\(String(repeating: "x", count: 100_000)),1\n".utf8))
             files.append(Data("card_no,slot,price_fen,client_ref\nC-1,lunch,100,\(String(repeating: "k", count: 5000))\n".utf8))
             files.append(Data(("card_no,slot\n" + String(repeating: "C-1,lunch,extra,fields\n", count: 2000)).utf8))
-            for file in files {
+            func mealCount() async throws -> Int {
+                try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            }
+            for (index, file) in files.enumerated() {
+                let before = try await mealCount()
                 do {
                     let report = try await services.importer.importCSV(file, siteCode: "LY-01", by: .testAdmin)
-                    #expect(report.created + report.replayed + report.duplicate + report.rejected >= 0)
+                    // Every row after the header has exactly one outcome, and "created" is what the table gained.
+                    var records = 0
+                    file.withUnsafeBytes { raw in CSV.parse(raw.bindMemory(to: UInt8.self)) { _ in records += 1 } }
+                    #expect(report.created + report.replayed + report.duplicate + report.rejected == records - 1, "\(seed), file \(index)")
+                    #expect(report.rejects.count == report.duplicate + report.rejected, "\(seed), file \(index)")
+                    #expect(Set(report.rejects.map(\.line)).count == report.rejects.count, "\(seed), file \(index)")
+                    #expect(try await mealCount() - before == report.created, "\(seed), file \(index)")
                 } catch let error as CanteenError {
-                    #expect(error.code == .invalidRequest)
+                    #expect(error.code == .invalidRequest, "\(seed), file \(index)")
+                    #expect(try await mealCount() == before, "\(seed), file \(index)")
                 }
             }
             // Whatever was imported obeys the one-meal-per-slot rule and belongs to the real diner.
@@ -165,8 +180,8 @@ struct HostileImportTests {
                 (try session.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self),
                  try session.query("SELECT count(*) FROM meal WHERE diner_id <> $1", [d.diner.id]).first!.decode(0, as: Int.self))
             }
-            #expect(meals <= 1)
-            #expect(others == 0)
+            #expect(meals <= 1, "\(seed)")
+            #expect(others == 0, "\(seed)")
         }
     }
 }

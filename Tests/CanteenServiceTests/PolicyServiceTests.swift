@@ -39,7 +39,8 @@ struct PolicyServiceTests {
                 tiers: [SubsidyTier(label: "a", minAge: 70, maxAge: 85, subsidyFen: 300),
                         SubsidyTier(label: "b", minAge: 80, maxAge: nil, subsidyFen: 500)],
                 maxSubsidizedMealsPerDay: nil)
-            await #expect(throws: CanteenError.self) { try await services.policies.add(overlapping, by: .testAdmin) }
+            let overlap = await #expect(throws: CanteenError.self) { try await services.policies.add(overlapping, by: .testAdmin) }
+            #expect(overlap?.code == .validationFailed)
             let sameDay = PolicyService.Draft(effectiveFrom: "2022-09-01", tiers: [SubsidyTier(label: "a", minAge: 70, maxAge: nil, subsidyFen: 1)], maxSubsidizedMealsPerDay: nil)
             do {
                 _ = try await services.policies.add(sameDay, by: .testAdmin)
@@ -47,7 +48,11 @@ struct PolicyServiceTests {
             } catch let error as CanteenError {
                 #expect(error.code == .validationFailed)
             }
-            await #expect(throws: CanteenError.self) { try await services.policies.add(sameDay, by: .testOperator("X")) }
+            // A policy that is valid in itself: only the role refuses it.
+            let valid = PolicyService.Draft(effectiveFrom: "2027-01-01", tiers: [SubsidyTier(label: "a", minAge: 70, maxAge: nil, subsidyFen: 1)],
+                                            maxSubsidizedMealsPerDay: nil)
+            let refused = await #expect(throws: CanteenError.self) { try await services.policies.add(valid, by: .testOperator("X")) }
+            #expect(refused?.code == .forbidden)
             do { let actual = try await services.policies.list().count; #expect(actual == 1) }
         }
     }

@@ -64,7 +64,8 @@ struct SiteServiceTests {
         try await TestDatabase.withServices { services in
             var bad = Self.draft("LY-01")
             bad.kind = "restaurant"
-            await #expect(throws: CanteenError.self) { try await services.sites.create(bad, by: .testAdmin) }
+            let error = await #expect(throws: CanteenError.self) { try await services.sites.create(bad, by: .testAdmin) }
+            #expect(error?.code == .validationFailed)
             do { let actual = try await Self.count(services, "SELECT count(*) FROM site"); #expect(actual == 0) }
             do { let actual = try await Self.count(services, "SELECT count(*) FROM audit_log"); #expect(actual == 0) }
         }
@@ -130,7 +131,8 @@ struct SiteServiceTests {
             }
             var bad = SitePatch()
             bad.closesOn = .set("2020-01-01")
-            await #expect(throws: CanteenError.self) { try await services.sites.update("LY-01", bad, by: .testAdmin) }
+            let refused = await #expect(throws: CanteenError.self) { try await services.sites.update("LY-01", bad, by: .testAdmin) }
+            #expect(refused?.code == .validationFailed)
         }
     }
 

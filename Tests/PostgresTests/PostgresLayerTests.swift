@@ -88,7 +88,7 @@ struct PostgresLayerTests {
     }
 
     @Test func transactionsCommitOrRollBack() async throws {
-        try await TestDatabase.withPool(migrated: false) { pool, _ in
+        try await TestDatabase.withPool(migrated: false) { pool, name in
             try await pool.withSession { try $0.executeScript("CREATE TABLE t (v int NOT NULL)") }
             try await pool.withTransaction { try $0.query("INSERT INTO t VALUES (1)") }
             struct Boom: Error {}
@@ -104,33 +104,44 @@ struct PostgresLayerTests {
                     try session.query("INSERT INTO t VALUES (NULL)")
                 }
             }
+            // Every connection went back idle, outside a transaction: no lease is out, and the server
+            // sees each backend of this database idle (not "idle in transaction"). Asked before the
+            // pool is used again, which would replace a connection it finds inside a transaction.
+            #expect(pool.statistics.leased == 0)
+            let states = try await Self.backendStates(name)
+            #expect(!states.isEmpty)
+            #expect(states.allSatisfy { $0 == "idle" }, "\(states)")
             let values = try await pool.withSession { session in
                 try session.query("SELECT v FROM t ORDER BY v").rows.map { try $0.decode(0, as: Int.self) }
             }
             #expect(values == [1])
-            // Every connection went back idle, outside a transaction.
-            let status = try await pool.withSession { try $0.query("SELECT count(*) FROM t").first!.decode(0, as: Int.self) }
-            #expect(status == 1)
         }
     }
 
     @Test func cancellationStopsTheStatementAndRollsBack() async throws {
-        try await TestDatabase.withPool(migrated: false, maxConnections: 1) { pool, _ in
+        try await TestDatabase.withPool(migrated: false, maxConnections: 1) { pool, name in
             try await pool.withSession { try $0.executeScript("CREATE TABLE t (v int)") }
-            let started = Date()
+            // The statement waits for a lock this test holds, so only a cancel that reaches the
+            // server ends it; lock_timeout turns a cancel that never arrives into an error
+            // (55P03, not a CancellationError) instead of a hang.
+            let lock = try Self.lockHolder(name)
+            try await lock.withSession { try $0.query("SELECT pg_advisory_lock(17)") }
             let task = Task {
                 try await pool.withTransaction { session in
                     try session.query("INSERT INTO t VALUES (1)")
-                    try session.query("SELECT pg_sleep(30)")
+                    try session.executeScript("SET LOCAL lock_timeout = '30s'")
+                    try session.query("SELECT pg_advisory_lock(17)")
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            try await Self.waitUntilABackendWaitsForALock(name)
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
-            #expect(Date().timeIntervalSince(started) < 10)
-            // The same (only) connection is healthy and the insert was rolled back.
+            // The lock is still held, yet the same (only) connection answers: the statement ended
+            // on the server, and the insert was rolled back.
             let count = try await pool.withSession { try $0.query("SELECT count(*) FROM t").first!.decode(0, as: Int.self) }
             #expect(count == 0)
+            try await lock.withSession { try $0.query("SELECT pg_advisory_unlock(17)") }
+            await lock.close()
         }
     }
 
@@ -190,21 +201,29 @@ struct PostgresLayerTests {
             }
             #expect(results.count == 200)
             #expect(results.allSatisfy { $0 >= 1 && $0 <= 3 })
-            #expect(pool.statistics.idle <= 3)
+            // Every connection the pool opened came back to it: the server has exactly its idle ones.
+            let backends = try await Self.backendStates(name)
+            #expect(pool.statistics.idle == backends.count)
+            #expect((1...3).contains(backends.count))
             #expect(pool.statistics.leased == 0)
         }
     }
 
     @Test func acquiringWaitsWithATimeout() async throws {
-        try await TestDatabase.withPool(migrated: false, maxConnections: 1, configure: { $0.acquireTimeout = .milliseconds(200) }) { pool, _ in
-            let holder = Task { try await pool.withSession { try $0.query("SELECT pg_sleep(1.5)") } }
-            try await Task.sleep(for: .milliseconds(200))
+        try await TestDatabase.withPool(migrated: false, maxConnections: 1, configure: { $0.acquireTimeout = .milliseconds(200) }) { pool, name in
+            // The holder keeps the only connection until this test lets it go: it waits for a lock the test holds.
+            let lock = try Self.lockHolder(name)
+            try await lock.withSession { try $0.query("SELECT pg_advisory_lock(18)") }
+            let holder = Task { try await pool.withSession { try $0.query("SELECT pg_advisory_lock(18)") } }
+            try await Self.waitUntilABackendWaitsForALock(name)
             do {
                 try await pool.withSession { try $0.query("SELECT 1") }
                 Issue.record("expected a pool timeout")
             } catch let error as PostgresError {
                 #expect(error.kind == .poolTimeout)
             }
+            try await lock.withSession { try $0.query("SELECT pg_advisory_unlock(18)") }
+            await lock.close()
             _ = try await holder.value
             // After the holder is done the pool serves again.
             let one = try await pool.withSession { try $0.query("SELECT 1").first!.decode(0, as: Int.self) }
@@ -257,5 +276,35 @@ struct PostgresLayerTests {
             }
             #expect(prepared == 1)
         }
+    }
+
+    /// The states of the client backends connected to database `name`, as the server reports them.
+    static func backendStates(_ name: String) async throws -> [String] {
+        try await TestDatabase.adminPool().withSession { session in
+            try session.query("""
+                SELECT coalesce(state, '') FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'
+                """, [name]).rows.map { try $0.decode(0) }
+        }
+    }
+
+    /// A one-connection pool on database `name` that holds advisory locks for a test.
+    static func lockHolder(_ name: String) throws -> PostgresPool {
+        PostgresPool(PostgresConfiguration(connectionString: try TestDatabase.connectionString(database: name), maxConnections: 1))
+    }
+
+    /// Returns once a backend of database `name` is waiting for an advisory lock.
+    static func waitUntilABackendWaitsForALock(_ name: String) async throws {
+        for _ in 0..<1200 {
+            let waiting: Int = try await TestDatabase.adminPool().withSession { session in
+                try session.query("""
+                    SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'
+                    """, [name]).first!.decode(0)
+            }
+            if waiting > 0 { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        struct NeverWaited: Error {}
+        Issue.record("no backend of \(name) began waiting for the lock")
+        throw NeverWaited()
     }
 }

@@ -38,7 +38,10 @@ public enum TestDatabase {
 
     static let admin: PostgresPool? = {
         guard let base = try? baseConnectionString() else { return nil }
-        return PostgresPool(PostgresConfiguration(connectionString: base, maxConnections: 2, applicationName: "canteen-tests"))
+        // Every test queues here to create its database: on a busy machine the queue outlasts the
+        // default 10 s acquire timeout, and waiting one's turn is not a failure.
+        return PostgresPool(PostgresConfiguration(connectionString: base, maxConnections: 2, acquireTimeout: .seconds(300),
+                                                  applicationName: "canteen-tests"))
     }()
 
     public static func adminPool() throws -> PostgresPool {
