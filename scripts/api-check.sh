@@ -67,9 +67,6 @@ dump_path, ids_path = sys.argv[1], sys.argv[2]
 ids = set(open(ids_path).read().split())
 # The one column allowed to hold a full resident ID.
 allowed = {("public.diner", "resident_id")}
-# KNOWN BUG, being fixed separately: the idempotency fingerprint meal.request_hash holds the
-# resident ID a meal was logged by in clear. Delete this line once it no longer does.
-allowed.add(("public.meal", "request_hash"))
 windows = re.compile(r"(?=([0-9]{17}[0-9X]))")  # every 18-character window, overlapping ones too
 found = {}
 def look(text, where):
