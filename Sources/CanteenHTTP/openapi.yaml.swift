@@ -29,6 +29,7 @@ paths:
       summary: Liveness
       responses:
         "200": {description: alive, content: {application/json: {schema: {$ref: "#/components/schemas/Status"}}}}
+        "400": {$ref: "#/components/responses/Problem"}
   /ready:
     get:
       tags: [service]
@@ -36,6 +37,7 @@ paths:
       summary: Readiness (the database answers)
       responses:
         "200": {description: ready, content: {application/json: {schema: {$ref: "#/components/schemas/Status"}}}}
+        "400": {$ref: "#/components/responses/Problem"}
         "503": {description: the database is unreachable, content: {application/json: {schema: {$ref: "#/components/schemas/Status"}}}}
   /openapi.yaml:
     get:
@@ -44,6 +46,7 @@ paths:
       summary: This document
       responses:
         "200": {description: the OpenAPI document, content: {application/yaml: {schema: {type: string}}}}
+        "400": {$ref: "#/components/responses/Problem"}
   /v1/sites:
     post:
       tags: [sites]
@@ -85,6 +88,7 @@ paths:
       operationId: getSite
       responses:
         "200": {description: the site, content: {application/json: {schema: {$ref: "#/components/schemas/Site"}}}}
+        "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
@@ -135,6 +139,7 @@ paths:
         - {name: "on", in: query, schema: {type: string, format: date}}
       responses:
         "200": {description: the policy, content: {application/json: {schema: {$ref: "#/components/schemas/Policy"}}}}
+        "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
@@ -585,6 +590,7 @@ components:
     Problem:
       description: an error (RFC 9457)
       content: {application/problem+json: {schema: {$ref: "#/components/schemas/Problem"}}}
+    "400": {$ref: "#/components/responses/Problem"}
   schemas:
     Status: {type: object, required: [status], properties: {status: {type: string}}}
     Problem:
