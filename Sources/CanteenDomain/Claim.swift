@@ -6,6 +6,10 @@ public enum ClaimStatus: String, Sendable, Codable, CaseIterable {
     /// Whether the claim's month is closed for its site.
     public var closesPeriod: Bool { self == .submitted || self == .approved || self == .paid }
 
+    /// The statuses that close a month, for every query that asks whether a month is closed:
+    /// the list lives here, once, and SQL receives it as a parameter.
+    public static let periodClosing: [ClaimStatus] = allCases.filter(\.closesPeriod)
+
     public var chineseLabel: String {
         switch self {
         case .draft: return "草稿"

@@ -85,7 +85,7 @@ extension Meal: Encodable {
 }
 
 /// How a request names the diner.
-public enum DinerReference: Sendable, Equatable, CustomStringConvertible {
+public enum DinerReference: Sendable, Hashable, CustomStringConvertible {
     case id(Int)
     case residentID(String)
     case cardNo(String)

@@ -25,14 +25,15 @@ public struct CanteenServices: Sendable {
 
     public init(pool: PostgresPool, clock: BusinessClock, logger: Logger = Logger(label: "canteen")) {
         let db = Database(pool: pool, logger: logger)
+        let catalog = Catalog()
         self.db = db
         self.clock = clock
         self.sites = SiteService(db: db, clock: clock)
         self.policies = PolicyService(db: db, clock: clock)
-        self.diners = DinerService(db: db, clock: clock)
-        self.meals = MealService(db: db, clock: clock)
-        self.quotes = QuoteService(db: db, clock: clock)
-        self.importer = MealImporter(db: db, clock: clock)
+        self.diners = DinerService(db: db, clock: clock, catalog: catalog)
+        self.meals = MealService(db: db, clock: clock, catalog: catalog)
+        self.quotes = QuoteService(db: db, clock: clock, catalog: catalog)
+        self.importer = MealImporter(db: db, clock: clock, catalog: catalog)
         self.claims = ClaimService(db: db, clock: clock)
         self.reports = ReportService(db: db, clock: clock)
         self.tokens = TokenService(db: db)

@@ -30,6 +30,7 @@ extension DinerService {
         default:
             throw CanteenError.invalidRequest("give exactly one of resident_id, card_no", field: "resident_id")
         }
+        let store = self.store
         return try await db.read { session in
             let column = key.column == "resident_id" ? "d.resident_id" : "d.card_no"
             guard let row = try session.query("SELECT \(Self.columns) FROM diner d WHERE \(column) = $2", [today, key.value]).first else {
@@ -41,8 +42,8 @@ extension DinerService {
                let siteRow = try session.query("SELECT slots FROM site WHERE code = $1", [code]).first {
                 slots = try siteRow.decode(0, as: TextArray.self).elements.compactMap(Slot.init(rawValue:))
             }
-            let facts = try QuoteService.facts(dinerID: diner.id, on: today, session)
-            return Lookup(diner: DinerView(diner), today: QuoteService.today(facts, on: today, slots: slots))
+            let ledger = try store.facts(for: [MealStore.Need(diner: .id(diner.id), siteCode: nil, date: today)], session)
+            return Lookup(diner: DinerView(diner), today: try QuoteService.today(ledger, dinerID: diner.id, on: today, slots: slots))
         }
     }
 }

@@ -6,10 +6,12 @@ import Postgres
 public struct DinerService: Sendable {
     let db: Database
     let clock: BusinessClock
+    let store: MealStore
 
-    public init(db: Database, clock: BusinessClock) {
+    init(db: Database, clock: BusinessClock, catalog: Catalog) {
         self.db = db
         self.clock = clock
+        self.store = MealStore(catalog: catalog, clock: clock)
     }
 
     /// Columns of a diner row, with the status in force on `$1` (a date).

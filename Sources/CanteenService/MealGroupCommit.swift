@@ -5,19 +5,21 @@ import Synchronization
 /// Group commit for the meal counter. At lunch every canteen logs meals at once, and each
 /// meal alone would be one round trip and one WAL flush. Here, while a statement of meals
 /// is on its way to the database, the requests that arrive meanwhile wait in a queue and go
-/// together in the next statement: one round trip, one transaction, one flush for all of
-/// them. Each meal is still independent — `log_meal` answers a refused meal with an outcome
-/// instead of raising — and each caller is answered only after the commit. Under light load
+/// together in the next group: a fixed number of statements, one transaction, one flush for
+/// all of them. Each meal is still independent — the rules answer a refused meal with an
+/// outcome instead of raising — and each caller is answered only after the commit. Under light load
 /// a request finds nothing in flight and goes alone at once, so nothing waits for a timer.
 ///
 /// At most `concurrency` statements run at a time (the pool's size). A statement that fails
 /// for any reason other than a lost connection is retried one meal at a time
 /// (`MealService.logEach`), so one bad row can never fail its neighbours.
 final class MealGroupCommit: Sendable {
-    /// The text parameters of one `log_meal` call, and who waits for its row.
+    typealias Log = @Sendable ([MealStore.Item]) async -> [Result<MealStore.Outcome, any Error>]
+
+    /// One meal to log, and who waits for its answer.
     private struct Waiter {
-        let parameters: [String?]
-        let continuation: CheckedContinuation<Row, any Error>
+        let item: MealStore.Item
+        let continuation: CheckedContinuation<MealStore.Outcome, any Error>
     }
 
     private struct State {
@@ -25,22 +27,23 @@ final class MealGroupCommit: Sendable {
         var running = 0
     }
 
-    private let db: Database
     private let concurrency: Int
+    private let logGroup: Log
     private let state = Mutex(State())
     /// Large enough to amortise a flush, small enough to keep one statement short.
     static let largestGroup = 64
 
-    init(db: Database, concurrency: Int) {
-        self.db = db
+    /// `log` logs a group, one result per item in order (`MealService.logEach`).
+    init(concurrency: Int, log: @escaping Log) {
         self.concurrency = max(1, concurrency)
+        self.logGroup = log
     }
 
-    /// Logs one meal with the given `log_meal` parameters; answers its committed row.
-    func log(_ parameters: [String?]) async throws -> Row {
+    /// Logs one meal; answers once its group is committed.
+    func log(_ item: MealStore.Item) async throws -> MealStore.Outcome {
         try await withCheckedThrowingContinuation { continuation in
             let startDrainer = state.withLock { state -> Bool in
-                state.queue.append(Waiter(parameters: parameters, continuation: continuation))
+                state.queue.append(Waiter(item: item, continuation: continuation))
                 guard state.running < concurrency else { return false }
                 state.running += 1
                 return true
@@ -54,7 +57,8 @@ final class MealGroupCommit: Sendable {
     /// Takes groups off the queue until it is empty.
     private func drain() async {
         while let group = nextGroup() {
-            await run(group)
+            let results = await logGroup(group.map(\.item))
+            for (waiter, result) in zip(group, results) { waiter.continuation.resume(with: result) }
         }
     }
 
@@ -69,10 +73,5 @@ final class MealGroupCommit: Sendable {
             state.queue.removeFirst(count)
             return group
         }
-    }
-
-    private func run(_ group: [Waiter]) async {
-        let results = await MealService.logEach(db, group.map(\.parameters))
-        for (waiter, result) in zip(group, results) { waiter.continuation.resume(with: result) }
     }
 }

@@ -2,17 +2,23 @@ import CanteenDomain
 import Foundation
 import Postgres
 
-/// Meals (SPEC §2.8): logging at the counter (one round trip), batches from card
-/// readers, voids, reads, and subsidy quotes.
+/// Meals (SPEC §2.8): logging at the counter, batches from card readers, voids, reads.
+/// Whether a meal is accepted and what it is subsidised is `MealLedger`'s to decide; this
+/// service reads the facts and stores the result (`MealStore`).
 public struct MealService: Sendable {
     let db: Database
     let clock: BusinessClock
+    let store: MealStore
     let counter: MealGroupCommit
 
-    public init(db: Database, clock: BusinessClock) {
+    init(db: Database, clock: BusinessClock, catalog: Catalog) {
         self.db = db
         self.clock = clock
-        self.counter = MealGroupCommit(db: db, concurrency: db.pool.configuration.maxConnections)
+        let store = MealStore(catalog: catalog, clock: clock)
+        self.store = store
+        self.counter = MealGroupCommit(concurrency: db.pool.configuration.maxConnections) { items in
+            await Self.logEach(items, db: db, store: store, today: clock.today())
+        }
     }
 
     /// A logged meal, and whether it was an idempotent replay of an earlier request.
@@ -21,24 +27,10 @@ public struct MealService: Sendable {
         public let replayed: Bool
     }
 
-    /// The columns of a meal, in the order `log_meal` returns them after its first three.
+    /// The columns of a meal, named as `meal(from:)` reads them.
     static let columns = """
         m.id, m.diner_id, m.site_code, m.served_on, m.slot, m.price_fen, m.delivery, m.age, m.bracket, m.subsidy_fen,
-        m.price_fen - m.subsidy_fen, m.status, m.claim_id, m.created_at, m.void_reason, m.voided_by, m.voided_at
-        """
-
-    static let logStatement = """
-        SELECT * FROM log_meal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-        """
-
-    /// Many meals in one statement: each row of the arrays is one independent `log_meal` call.
-    static let logManyStatement = """
-        SELECT r.* FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::date[], $6::text[], $7::integer[],
-                               $8::boolean[], $9::text[], $10::text[], $11::text[], $12::date[]) WITH ORDINALITY
-                 AS i (site, diner_id, resident_id, card_no, served_on, slot, price, delivery, key, fingerprint, actor, today, ord)
-        CROSS JOIN LATERAL log_meal(i.site, i.diner_id, i.resident_id, i.card_no, i.served_on, i.slot, i.price,
-                                    i.delivery, i.key, i.fingerprint, i.actor, i.today) r
-        ORDER BY i.ord
+        m.price_fen - m.subsidy_fen AS payable_fen, m.status, m.claim_id, m.created_at, m.void_reason, m.voided_by, m.voided_at
         """
 
     /// Logs one meal. A replayed idempotency key answers the meal first created. Concurrent
@@ -46,70 +38,17 @@ public struct MealService: Sendable {
     /// its meal is committed.
     public func log(_ draft: MealDraft, idempotencyKey: String? = nil, by actor: Principal) async throws -> Logged {
         try actor.require(.admin, .operator)
-        let today = clock.today()
-        let request = try draft.validated(today: today, idempotencyKey: idempotencyKey ?? draft.clientRef)
+        let request = try draft.validated(today: clock.today(), idempotencyKey: idempotencyKey ?? draft.clientRef)
         try actor.requireSite(request.siteCode)
-        let row = try await counter.log(Self.parameters(request, actor: actor, today: today).map(\.postgresText))
-        let outcome: Outcome
-        do { outcome = try Self.outcome(row, clock: clock) } catch { throw db.mapped(error) }
-        switch outcome {
+        switch try await counter.log(Self.item(request, actor: actor)) {
         case .created(let meal): return Logged(meal: meal, replayed: false)
         case .replayed(let meal): return Logged(meal: meal, replayed: true)
         case .refused(let error): throw error
         }
     }
 
-    /// Logs each meal independently and answers one result per meal, in order. A refused meal
-    /// is an outcome row, not an error; a statement that fails as a whole (a constraint or a
-    /// cast no check foresaw) is run again one meal at a time, in order, so whatever is wrong
-    /// with one meal never fails its neighbours. Only a lost database fails them all: nothing
-    /// of theirs is known to be stored, and a retry with their keys is safe.
-    static func logEach(_ db: Database, _ columns: [[String?]]) async -> [Result<Row, any Error>] {
-        do {
-            let rows = try await db.read { session in try logMany(session, columns) }
-            guard rows.count == columns.count else { throw CanteenError.internalFailure() }
-            return rows.map { .success($0) }
-        } catch {
-            if columns.count == 1 || isUnavailable(error) {
-                return Array(repeating: .failure(error), count: columns.count)
-            }
-            var results: [Result<Row, any Error>] = []
-            results.reserveCapacity(columns.count)
-            for meal in columns { results += await logEach(db, [meal]) }
-            return results
-        }
-    }
-
-    static func isUnavailable(_ error: any Error) -> Bool {
-        error is CancellationError || (error as? CanteenError)?.code == .unavailable
-    }
-
-    /// Runs the rows of `logManyStatement` (one row: the single statement, prepared too).
-    static func logMany(_ session: Session, _ columns: [[String?]]) throws -> [Row] {
-        if columns.count == 1 {
-            return try session.queryPrepared(logStatement, columns[0].map { $0 as any PostgresEncodable }).rows
-        }
-        let parameters: [any PostgresEncodable] = (0..<12).map { column in NullableTextArray(columns.map { $0[column] }) }
-        return try session.queryPrepared(logManyStatement, parameters).rows
-    }
-
-    enum Outcome {
-        case created(Meal)
-        case replayed(Meal)
-        case refused(CanteenError)
-    }
-
-    static func parameters(_ request: MealRequest, actor: Principal, today: LocalDate) -> [any PostgresEncodable] {
-        var dinerID: Int?
-        var residentID: String?
-        var cardNo: String?
-        switch request.diner {
-        case .id(let id): dinerID = id
-        case .residentID(let value): residentID = value
-        case .cardNo(let card): cardNo = card
-        }
-        return [request.siteCode, dinerID, residentID, cardNo, request.servedOn, request.slot.rawValue, request.priceFen,
-                request.delivery, request.idempotencyKey, requestHash(request), actor.name, today]
+    static func item(_ request: MealRequest, actor: Principal) -> MealStore.Item {
+        MealStore.Item(request: request, requestHash: requestHash(request), actor: actor.name)
     }
 
     /// What `meal.request_hash` stores: the SHA-256 of the request's canonical content, so an
@@ -118,21 +57,28 @@ public struct MealService: Sendable {
         SHA256Hex.of(Array(request.canonicalContent.utf8))
     }
 
-    /// Reads one row of `log_meal`: outcome, error_code, detail, then the meal's columns.
-    static func outcome(_ row: Row, clock: BusinessClock) throws -> Outcome {
-        let outcome: String = try row.decode(0)
-        let code: String? = try row.decode(1)
-        let detail: String? = try row.decode(2)
-        let mealID: Int? = try row.decode(3)
-        switch outcome {
-        case "created": return .created(try meal(from: row, offset: 3, clock: clock))
-        case "replayed": return .replayed(try meal(from: row, offset: 3, clock: clock))
-        default:
-            let errorCode = code.flatMap(CanteenError.Code.init(rawValue:)) ?? .invalidRequest
-            var error = CanteenError(errorCode, detail ?? errorCode.rawValue)
-            if errorCode == .duplicateMeal { error.existingMealID = mealID }
-            return .refused(error)
+    /// Logs each meal independently, in one transaction, and answers one result per meal, in
+    /// order. Should the transaction fail as a whole (a constraint or a cast no check foresaw),
+    /// the meals are logged again one at a time, in order, so whatever is wrong with one meal
+    /// never fails its neighbours. Only a lost database fails them all: nothing of theirs is
+    /// known to be stored, and a retry with their keys is safe.
+    static func logEach(_ items: [MealStore.Item], db: Database, store: MealStore, today: LocalDate) async
+        -> [Result<MealStore.Outcome, any Error>] {
+        do {
+            return try await db.write { session in try store.log(items, today: today, .counter, session) }.map { .success($0) }
+        } catch {
+            if items.count == 1 || isUnavailable(error) {
+                return Array(repeating: .failure(error), count: items.count)
+            }
+            var results: [Result<MealStore.Outcome, any Error>] = []
+            results.reserveCapacity(items.count)
+            for item in items { results += await logEach([item], db: db, store: store, today: today) }
+            return results
         }
+    }
+
+    static func isUnavailable(_ error: any Error) -> Bool {
+        error is CancellationError || (error as? CanteenError)?.code == .unavailable
     }
 
     // MARK: batch
@@ -160,7 +106,8 @@ public struct MealService: Sendable {
 
     public static let maximumBatch = 1000
 
-    /// Logs up to 1000 meals, each independently, in one round trip; results come in request order.
+    /// Logs up to 1000 meals, each independently and in order, in one transaction; results come
+    /// in request order.
     public func logBatch(_ drafts: [MealDraft], by actor: Principal) async throws -> [BatchResult] {
         try actor.require(.admin, .operator)
         guard drafts.count <= Self.maximumBatch else {
@@ -168,27 +115,26 @@ public struct MealService: Sendable {
         }
         let today = clock.today()
         var results = [BatchResult?](repeating: nil, count: drafts.count)
-        var accepted: [(index: Int, request: MealRequest)] = []
+        var accepted: [(index: Int, item: MealStore.Item)] = []
         for (index, draft) in drafts.enumerated() {
             do {
                 let request = try draft.validated(today: today, idempotencyKey: draft.clientRef)
                 try actor.requireSite(request.siteCode)
-                accepted.append((index, request))
+                accepted.append((index, Self.item(request, actor: actor)))
             } catch let error as CanteenError {
                 results[index] = BatchResult(clientRef: draft.clientRef, status: "rejected", meal: nil, error: Problem(error))
             }
         }
         if !accepted.isEmpty {
-            let columns = accepted.map { Self.parameters($0.request, actor: actor, today: today).map(\.postgresText) }
-            let logged = await Self.logEach(db, columns)
+            let logged = await Self.logEach(accepted.map(\.item), db: db, store: store, today: today)
             if case .failure(let error)? = logged.first(where: { if case .failure(let e) = $0 { Self.isUnavailable(e) } else { false } }) {
                 throw error
             }
             for ((index, _), result) in zip(accepted, logged) {
                 let ref = drafts[index].clientRef
-                let outcome: Outcome
+                let outcome: MealStore.Outcome
                 do {
-                    outcome = try Self.outcome(result.get(), clock: clock)
+                    outcome = try result.get()
                 } catch {
                     outcome = .refused(db.mapped(error) as? CanteenError ?? .internalFailure())
                 }
@@ -247,7 +193,7 @@ public struct MealService: Sendable {
                 ORDER BY m.id
                 LIMIT $8
                 """, [filter.siteCode, filter.dinerID, filter.from, filter.to, filter.status?.rawValue, ownSites, after, page.limit + 1])
-                .rows.map { try Self.meal(from: $0, offset: 0, clock: clock) }
+                .rows.map { try Self.meal(from: $0, clock: clock) }
         }
         return Page(fetched: meals, request: page, key: { String($0.id) })
     }
@@ -279,7 +225,9 @@ public struct MealService: Sendable {
             try session.query("""
                 UPDATE meal SET status = 'void', void_reason = $2, voided_by = $3, voided_at = now(), subsidy_seq = NULL WHERE id = $1
                 """, [id, reason, actor.name])
-            let closed: Bool = try session.query("SELECT period_is_closed($1, $2)", [site, servedOn]).first!.decode(0)
+            let closed = try !session.query("""
+                SELECT 1 FROM claim WHERE site_code = $1 AND month = date_trunc('month', $2::date)::date AND status = ANY ($3::text[])
+                """, [site, servedOn, TextArray(ClaimStatus.periodClosing.map(\.rawValue))]).isEmpty
             var adjustment: Int?
             if closed, before.subsidyFen > 0 {
                 adjustment = -before.subsidyFen
@@ -310,28 +258,34 @@ public struct MealService: Sendable {
         guard let row = try session.query("SELECT \(columns) FROM meal m WHERE m.id = $1" + (forUpdate ? " FOR UPDATE" : ""), [id]).first else {
             throw CanteenError.notFound("meal \(id)")
         }
-        return try meal(from: row, offset: 0, clock: clock)
+        return try meal(from: row, clock: clock)
     }
 
-    static func meal(from row: Row, offset o: Int, clock: BusinessClock) throws -> Meal {
+    static func load(ids: [Int], _ session: Session, clock: BusinessClock) throws -> [Meal] {
+        try session.query("SELECT \(columns) FROM meal m WHERE m.id = ANY ($1::bigint[])", [IntArray(ids)])
+            .rows.map { try meal(from: $0, clock: clock) }
+    }
+
+    /// A meal from a row of `columns`, by column name.
+    static func meal(from row: Row, clock: BusinessClock) throws -> Meal {
         Meal(
-            id: try row.decode(o),
-            dinerID: try row.decode(o + 1),
-            siteCode: try row.decode(o + 2),
-            servedOn: try row.decode(o + 3),
-            slot: Slot(rawValue: try row.decode(o + 4)) ?? .lunch,
-            priceFen: try row.decode(o + 5),
-            delivery: try row.decode(o + 6),
-            age: try row.decode(o + 7),
-            bracket: try row.decode(o + 8),
-            subsidyFen: try row.decode(o + 9),
-            payableFen: try row.decode(o + 10),
-            status: MealStatus(rawValue: try row.decode(o + 11)) ?? .valid,
-            claimID: try row.decode(o + 12),
-            createdAt: clock.timestamp(try row.decode(o + 13, as: Date.self)),
-            voidReason: try row.decode(o + 14),
-            voidedBy: try row.decode(o + 15),
-            voidedAt: try row.decode(o + 16, as: Date?.self).map(clock.timestamp))
+            id: try row.decode("id"),
+            dinerID: try row.decode("diner_id"),
+            siteCode: try row.decode("site_code"),
+            servedOn: try row.decode("served_on"),
+            slot: try Slot(stored: try row.decode("slot")),
+            priceFen: try row.decode("price_fen"),
+            delivery: try row.decode("delivery"),
+            age: try row.decode("age"),
+            bracket: try row.decode("bracket"),
+            subsidyFen: try row.decode("subsidy_fen"),
+            payableFen: try row.decode("payable_fen"),
+            status: try MealStatus(stored: try row.decode("status")),
+            claimID: try row.decode("claim_id"),
+            createdAt: clock.timestamp(try row.decode("created_at", as: Date.self)),
+            voidReason: try row.decode("void_reason"),
+            voidedBy: try row.decode("voided_by"),
+            voidedAt: try row.decode("voided_at", as: Date?.self).map(clock.timestamp))
     }
 }
 

@@ -2,14 +2,17 @@ import CanteenDomain
 import Postgres
 
 /// What a diner would get today (or on a date) without logging anything:
-/// `GET /v1/subsidy-quote` and the `today` part of a diner look-up.
+/// `GET /v1/subsidy-quote` and the `today` part of a diner look-up. The same rules as a
+/// logged meal (`MealLedger.assess`), on the same facts (`MealStore.facts`).
 public struct QuoteService: Sendable {
     let db: Database
     let clock: BusinessClock
+    let store: MealStore
 
-    public init(db: Database, clock: BusinessClock) {
+    init(db: Database, clock: BusinessClock, catalog: Catalog) {
         self.db = db
         self.clock = clock
+        self.store = MealStore(catalog: catalog, clock: clock)
     }
 
     /// `{age, bracket, subsidy_fen, payable_fen, eligible, reason}`.
@@ -38,50 +41,22 @@ public struct QuoteService: Sendable {
         }
     }
 
-    /// What the database knows about one diner on one date.
-    struct DayFacts: Sendable {
-        let homeSite: String?
-        let birthDate: LocalDate
-        let status: DinerStatus
-        let servedSlots: Set<Slot>
-        let subsidisedMeals: Int
-        let book: PolicyBook
-    }
-
-    static func facts(dinerID: Int, on date: LocalDate, _ session: Session) throws -> DayFacts {
-        guard let row = try session.query("""
-            SELECT d.home_site, d.birth_date,
-                   coalesce((SELECT status FROM diner_status WHERE diner_id = d.id AND effective_on <= $2
-                             ORDER BY effective_on DESC LIMIT 1), 'active'),
-                   coalesce((SELECT array_agg(slot) FROM meal WHERE diner_id = d.id AND served_on = $2 AND status = 'valid'), '{}'),
-                   (SELECT count(*) FROM meal WHERE diner_id = d.id AND served_on = $2 AND status = 'valid' AND subsidy_fen > 0)
-            FROM diner d WHERE d.id = $1
-            """, [dinerID, date]).first else {
-            throw CanteenError.notFound("diner \(dinerID)")
+    /// A quote from an assessment: a refusal that depends on the day's facts (the diner
+    /// inactive, the site not operating, the slot already served, the month closed) is an
+    /// ineligible quote; a date no meal can have, or a diner that does not exist, is an error.
+    static func quote(_ assessment: MealLedger.Assessment) throws -> Quote {
+        var reason: String?
+        switch assessment.refusal {
+        case .error(let error)? where [.invalidDate, .notFound, .invalidPrice].contains(error.code):
+            throw error
+        case .error(let error)?: reason = error.code.rawValue
+        case .duplicate?: reason = IneligibleReason.alreadyServed.rawValue
+        case nil: break
         }
-        return DayFacts(
-            homeSite: try row.decode(0),
-            birthDate: try row.decode(1),
-            status: DinerStatus(rawValue: try row.decode(2)) ?? .active,
-            servedSlots: Set(try row.decode(3, as: TextArray.self).elements.compactMap(Slot.init(rawValue:))),
-            subsidisedMeals: try row.decode(4),
-            book: try PolicyService.loadAll(session))
-    }
-
-    static func quote(_ facts: DayFacts, on date: LocalDate, slot: Slot, priceFen: Int) -> Quote {
-        let subsidy = SubsidyRule.subsidy(policy: facts.book.policy(on: date), birthDate: facts.birthDate, servedOn: date,
-                                          priceFen: priceFen, subsidisedEarlierThatDay: facts.subsidisedMeals)
-        var reason = subsidy.reason
-        var amount = subsidy.subsidyFen
-        if facts.status != .active {
-            reason = .dinerInactive
-            amount = 0
-        } else if facts.servedSlots.contains(slot) {
-            reason = .alreadyServed
-            amount = 0
-        }
-        return Quote(age: subsidy.age, bracket: subsidy.bracket, subsidyFen: amount, payableFen: priceFen - amount,
-                     eligible: amount > 0, reason: amount > 0 ? nil : (reason?.rawValue ?? "no subsidy for this price"))
+        guard let subsidy = assessment.subsidy, let price = assessment.priceFen else { throw CanteenError.internalFailure() }
+        let amount = reason == nil ? subsidy.subsidyFen : 0
+        return Quote(age: subsidy.age, bracket: subsidy.bracket, subsidyFen: amount, payableFen: price - amount, eligible: amount > 0,
+                     reason: amount > 0 ? nil : (reason ?? subsidy.reason?.rawValue ?? "no subsidy for this price"))
     }
 
     public func quote(dinerID: Int?, servedOn: String?, slot: String?, priceFen: Int?, by actor: Principal) async throws -> Quote {
@@ -96,15 +71,15 @@ public struct QuoteService: Sendable {
         }
         let today = clock.today()
         let date = try MealDraft.servedOn(servedOn, today: today) ?? today
-        let facts = try await db.read { session in try Self.facts(dinerID: dinerID, on: date, session) }
+        let store = self.store
+        let ledger = try await db.read { session in
+            try store.facts(for: [MealStore.Need(diner: .id(dinerID), siteCode: nil, date: date)], session)
+        }
+        guard let diner = ledger.diners[dinerID] else { throw CanteenError.notFound("diner \(dinerID)") }
         // By id, an operator quotes only the diners it may read (GET /v1/diners/{id}): a quote
         // tells age, status and which slots were eaten.
-        try DinerService.requireAccess(dinerID: dinerID, homeSite: facts.homeSite, actor)
-        guard date >= facts.birthDate else {
-            throw CanteenError(.invalidDate, "served_on \(date) is before the diner's birth date",
-                               errors: [FieldError(field: "served_on", message: "must not be before the birth date")])
-        }
-        return Self.quote(facts, on: date, slot: slot, priceFen: priceFen)
+        try DinerService.requireAccess(dinerID: dinerID, homeSite: diner.homeSite, actor)
+        return try Self.quote(ledger.assess(diner: .id(dinerID), siteCode: nil, slot: slot, priceFen: priceFen, servedOn: date, today: today))
     }
 
     /// `today: {age, bracket, slots: [{slot, subsidy_fen, already_served}]}` of a diner look-up.
@@ -128,22 +103,26 @@ public struct QuoteService: Sendable {
         public let slots: [SlotToday]
     }
 
-    static func today(_ facts: DayFacts, on date: LocalDate, slots: [Slot]) -> Today {
-        // The tier's full amount: the price is not known before the meal is chosen.
-        let policy = facts.book.policy(on: date)
-        let years = age(bornOn: facts.birthDate, on: date)
-        let tier = policy?.tier(forAge: years)
-        var remaining = policy?.maxSubsidizedMealsPerDay.map { max(0, $0 - facts.subsidisedMeals) } ?? Int.max
+    /// What the diner gets in each of `slots` today, eating them in that order. The price is
+    /// not known before the meal is chosen, so each slot shows the tier's full amount.
+    static func today(_ ledger: MealLedger, dinerID: Int, on date: LocalDate, slots: [Slot]) throws -> Today {
+        guard let diner = ledger.diners[dinerID] else { throw CanteenError.notFound("diner \(dinerID)") }
+        var ledger = ledger
         var entries: [Today.SlotToday] = []
         for slot in slots {
-            let served = facts.servedSlots.contains(slot)
-            var amount = 0
-            if !served, facts.status == .active, let tier, remaining > 0 {
-                amount = tier.subsidyFen
-                if amount > 0 { remaining -= 1 }
+            let assessed = ledger.assess(diner: .id(dinerID), siteCode: nil, slot: slot, priceFen: Money.maximumMealPrice.fen,
+                                         servedOn: date, today: date)
+            let served: Bool
+            if case .duplicate? = assessed.refusal { served = true } else { served = false }
+            let amount = assessed.refusal == nil && diner.status(on: date) == .active ? assessed.subsidy?.subsidyFen ?? 0 : 0
+            if amount > 0 {
+                // Later slots count this one against the daily cap, as if eaten first.
+                ledger.addStoredMeal(id: 0, dinerID: dinerID, servedOn: date, slot: slot, subsidised: true, place: assessed.subsidyPlace)
             }
             entries.append(Today.SlotToday(slot: slot, subsidyFen: amount, alreadyServed: served))
         }
-        return Today(date: date, age: years, bracket: tier?.label ?? SubsidyPolicy.noTierBracket, status: facts.status, slots: entries)
+        let years = age(bornOn: diner.birthDate, on: date)
+        let bracket = ledger.policies.policy(on: date)?.tier(forAge: years)?.label ?? SubsidyPolicy.noTierBracket
+        return Today(date: date, age: years, bracket: bracket, status: diner.status(on: date), slots: entries)
     }
 }

@@ -182,6 +182,16 @@ public struct JSONParameter<Value: Encodable & Sendable>: PostgresEncodable {
     }
 }
 
+/// An array of integers, sent as a PostgreSQL array literal (`bigint[]`, `integer[]`).
+public struct IntArray: PostgresEncodable, Equatable {
+    public var elements: [Int]
+    public init(_ elements: [Int]) { self.elements = elements }
+
+    public var postgresText: String? {
+        "{" + elements.map(String.init).joined(separator: ",") + "}"
+    }
+}
+
 /// An array of text values, sent as a PostgreSQL array literal (`text[]`).
 public struct TextArray: PostgresCodable, Equatable {
     public var elements: [String]

@@ -126,17 +126,21 @@ struct HostileInputServiceTests {
         }
     }
 
-    /// Whatever makes one meal's statement fail — here a value no cast accepts, which no
-    /// client can send — its neighbours in the same statement are still logged, in order.
+    /// Whatever makes a group's write fail — here an actor name the database layer refuses,
+    /// which no client can send — its other meals are still logged, in order.
     @Test func aGroupWhoseStatementFailsIsLoggedMealByMeal() async throws {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-A")
             let diner = try await Fixtures.diner(services, born: "1945-03-15", serial: 1).diner.id
-            func columns(_ slot: String, price: String) -> [String?] {
-                ["LY-A", String(diner), nil, nil, "2026-11-02", slot, price, "f", nil, String(repeating: "0", count: 64), "test-admin", "2026-11-22"]
+            let today = LocalDate(year: 2026, month: 11, day: 22)!
+            func item(_ slot: String, actor: String) throws -> MealStore.Item {
+                let request = try MealDraft(siteCode: "LY-A", dinerID: diner, slot: slot, priceFen: 1000, servedOn: "2026-11-02")
+                    .validated(today: today, idempotencyKey: nil)
+                return MealStore.Item(request: request, requestHash: MealService.requestHash(request), actor: actor)
             }
-            let results = await MealService.logEach(services.db, [columns("breakfast", price: "100"), columns("lunch", price: "not-a-number"),
-                                                                  columns("dinner", price: "300")])
+            let results = await MealService.logEach([try item("breakfast", actor: "a"), try item("lunch", actor: "b\u{0}"),
+                                                     try item("dinner", actor: "c")],
+                                                    db: services.db, store: services.meals.store, today: today)
             #expect(results.count == 3)
             #expect((try? results[0].get()) != nil)
             #expect((try? results[2].get()) != nil)

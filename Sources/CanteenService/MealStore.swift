@@ -1,0 +1,375 @@
+import CanteenDomain
+import Foundation
+import Postgres
+
+/// The database side of logging meals: one read of every fact a group of meals needs, and one
+/// write of the meals the rules accepted (SPEC §2.8). The rules themselves are `MealLedger`'s.
+/// A group costs a fixed number of statements, whatever its size.
+struct MealStore: Sendable {
+    let catalog: Catalog
+    let clock: BusinessClock
+
+    /// One requested meal of a group, checked and hashed, and who asks for it.
+    struct Item: Sendable {
+        let request: MealRequest
+        let requestHash: String
+        let actor: String
+        /// How answers about another item name this one ("line 4" of an import).
+        var label: String? = nil
+    }
+
+    /// Each item's answer, in order.
+    enum Outcome: Sendable {
+        case created(Meal)
+        case replayed(Meal)
+        case refused(CanteenError)
+    }
+
+    /// Logs `items` in order inside the caller's transaction. Concurrent writers can take a slot,
+    /// a key or a daily-cap place between the read and the write: the items that lost are
+    /// decided again on fresh facts (a bounded number of times).
+    func log(_ items: [Item], today: LocalDate, _ write: Write, _ session: Session) throws -> [Outcome] {
+        var outcomes = [Outcome?](repeating: nil, count: items.count)
+        var pending = Array(items.indices)
+        for _ in 0..<5 where !pending.isEmpty {
+            pending = try logOnce(items, pending, today: today, write, session, into: &outcomes)
+        }
+        guard pending.isEmpty else {
+            throw PostgresError(kind: .server, sqlState: .serializationFailure, serverMessage: "meals kept conflicting")
+        }
+        return outcomes.map { $0 ?? .refused(.internalFailure()) }
+    }
+
+    /// Decides and stores the items at `indices`; answers those that must be decided again.
+    private func logOnce(_ items: [Item], _ indices: [Int], today: LocalDate, _ write: Write, _ session: Session,
+                         into outcomes: inout [Outcome?]) throws -> [Int] {
+        var ledger = try facts(for: indices.map { Need(items[$0].request, today: today) }, session)
+        var decisions: [(index: Int, decision: MealDecision)] = []
+        for (position, index) in indices.enumerated() {
+            decisions.append((index, ledger.decide(items[index].request, requestHash: items[index].requestHash,
+                                                   today: today, index: position)))
+        }
+        var created: [(position: Int, meal: PricedMeal)] = []
+        for (position, entry) in decisions.enumerated() {
+            if case .create(let meal) = entry.decision { created.append((position, meal)) }
+        }
+        let stored = try insert(created.map { ($0.meal, items[decisions[$0.position].index].actor) }, write, session)
+        // A pending meal, once stored; missing when a concurrent writer (or a claim) beat it.
+        var idOf: [Int: Meal] = [:]
+        for (position, meal) in created {
+            if let row = stored[DinerDate(meal.dinerID, meal.servedOn)]?[meal.slot] {
+                idOf[position] = Meal(id: row.id, dinerID: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn, slot: meal.slot,
+                                      priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
+                                      subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .valid, claimID: nil,
+                                      createdAt: clock.timestamp(row.createdAt))
+            }
+        }
+        var stale: [Int] = []
+        var toLoad: [Int: [Int]] = [:]  // stored meal id -> positions that replay it
+        for (position, entry) in decisions.enumerated() {
+            switch entry.decision {
+            case .create:
+                if let meal = idOf[position] { outcomes[entry.index] = .created(meal) } else { stale.append(entry.index) }
+            case .replay(.pending(let first)):
+                if let meal = idOf[first] { outcomes[entry.index] = .replayed(meal) } else { stale.append(entry.index) }
+            case .replay(.stored(let id)):
+                toLoad[id, default: []].append(position)
+            case .duplicate(let existing, let slot, let date):
+                let id: Int?
+                var detail = "the diner already has a \(slot.rawValue) meal on \(date)"
+                switch existing {
+                case .stored(let stored): id = stored
+                case .pending(let first):
+                    id = idOf[first]?.id
+                    if let label = items[decisions[first].index].label { detail = "the same diner, date and slot as \(label)" }
+                }
+                guard let id else { stale.append(entry.index); continue }
+                var error = CanteenError(.duplicateMeal, "\(detail) (meal \(id))")
+                error.existingMealID = id
+                outcomes[entry.index] = .refused(error)
+            case .refuse(let error):
+                outcomes[entry.index] = .refused(error)
+            }
+        }
+        if !toLoad.isEmpty {
+            for meal in try MealService.load(ids: Array(toLoad.keys), session, clock: clock) {
+                for position in toLoad[meal.id] ?? [] { outcomes[decisions[position].index] = .replayed(meal) }
+            }
+        }
+        return stale.sorted()
+    }
+
+    // MARK: the facts
+
+    /// What one meal (or quote) needs to be decided: its diner, site, date and key.
+    struct Need: Sendable {
+        let diner: DinerReference
+        let siteCode: String?
+        let date: LocalDate
+        let key: String?
+
+        init(diner: DinerReference, siteCode: String?, date: LocalDate, key: String? = nil) {
+            self.diner = diner
+            self.siteCode = siteCode
+            self.date = date
+            self.key = key
+        }
+
+        init(_ request: MealRequest, today: LocalDate) {
+            self.init(diner: request.diner, siteCode: request.siteCode, date: request.servedOn ?? today, key: request.idempotencyKey)
+        }
+    }
+
+    /// Every fact the rules need for `needs`, in one statement. It first takes the shared period
+    /// locks of their sites and months (held to the end of the transaction, against a claim
+    /// being submitted meanwhile); `insert` checks the closed months again after them.
+    func facts(for needs: [Need], _ session: Session) throws -> MealLedger {
+        var dinerIDs = Set<Int>(), residentIDs = Set<String>(), cards = Set<String>(), dates = Set<LocalDate>()
+        var periods = Set<SiteMonth>(), keys = Set<SiteKey>()
+        for need in needs {
+            switch need.diner {
+            case .id(let id): dinerIDs.insert(id)
+            case .residentID(let value): residentIDs.insert(value)
+            case .cardNo(let value): cards.insert(value)
+            }
+            dates.insert(need.date)
+            guard let siteCode = need.siteCode else { continue }
+            periods.insert(SiteMonth(siteCode, need.date.yearMonth))
+            if let key = need.key { keys.insert(SiteKey(siteCode, key)) }
+        }
+        let periodList = periods.sorted { ($0.siteCode, $0.month) < ($1.siteCode, $1.month) }
+        let keyList = Array(keys)
+        let rows = try session.queryPrepared(Self.factsStatement, [
+            IntArray(dinerIDs.sorted()), TextArray(residentIDs.sorted()), TextArray(cards.sorted()),
+            TextArray(dates.sorted().map(\.description)),
+            TextArray(periodList.map(\.siteCode)), TextArray(periodList.map(\.month.firstDay.description)),
+            TextArray(keyList.map(\.siteCode)), TextArray(keyList.map(\.key)),
+            TextArray(ClaimStatus.periodClosing.map(\.rawValue)),
+        ]).rows
+        var version: Int?
+        var statuses: [Int: [(LocalDate, DinerStatus)]] = [:]
+        var dinerRows: [(id: Int, birth: LocalDate, home: String?, residentID: String, card: String?)] = []
+        var meals: [(id: Int, diner: Int, date: LocalDate, slot: Slot, subsidised: Bool, place: Int?)] = []
+        var used: [(SiteKey, Int, String)] = []
+        var closed: [SiteMonth] = []
+        for row in rows {
+            switch try row.decode("kind", as: String.self) {
+            case "version": version = try row.decode("n1")
+            case "diner":
+                dinerRows.append((try row.decode("n1"), try row.decode("d1"), try row.decode("t1"), try row.decode("t2"), try row.decode("t3")))
+            case "status":
+                statuses[try row.decode("n1"), default: []].append((try row.decode("d1"), try DinerStatus(stored: try row.decode("t1"))))
+            case "meal":
+                meals.append((try row.decode("n2"), try row.decode("n1"), try row.decode("d1"), try Slot(stored: try row.decode("t1")),
+                              try row.decode("n3") > 0, try row.decode("n4")))
+            case "key":
+                used.append((SiteKey(try row.decode("t1"), try row.decode("t2")), try row.decode("n2"), try row.decode("t3")))
+            case "closed":
+                closed.append(SiteMonth(try row.decode("t1"), try row.decode("d1", as: LocalDate.self).yearMonth))
+            case "lock":
+                break
+            case let other:
+                throw PostgresError(kind: .decoding, serverMessage: "unknown fact \(other)", column: "kind")
+            }
+        }
+        guard let version else { throw CanteenError.internalFailure() }
+        let catalog = try catalog.snapshot(version: version, session)
+        var ledger = MealLedger(sites: catalog.sites, policies: catalog.policies)
+        for diner in dinerRows {
+            ledger.add(DinerRecord(id: diner.id, birthDate: diner.birth, homeSite: diner.home, statusHistory: statuses[diner.id] ?? []),
+                       residentID: diner.residentID, cardNo: diner.card)
+        }
+        for meal in meals {
+            ledger.addStoredMeal(id: meal.id, dinerID: meal.diner, servedOn: meal.date, slot: meal.slot, subsidised: meal.subsidised,
+                                 place: meal.place)
+        }
+        for (key, id, hash) in used { ledger.keys[key] = (.stored(id), hash) }
+        ledger.closedMonths = Set(closed)
+        return ledger
+    }
+
+    /// The facts as rows of one shape: `kind` and a few typed columns, read by name above.
+    static let factsStatement = """
+        WITH locks AS MATERIALIZED (
+            SELECT count(pg_advisory_xact_lock_shared(k)) AS n
+            FROM (SELECT DISTINCT period_lock_key(s, m) AS k FROM unnest($5::text[], $6::date[]) AS p (s, m) ORDER BY 1) keys
+        ),
+        d AS MATERIALIZED (
+            SELECT id, birth_date, home_site, resident_id, card_no FROM diner
+            WHERE id = ANY ($1::bigint[]) OR resident_id = ANY ($2::text[]) OR card_no = ANY ($3::text[])
+        )
+        SELECT 'lock' AS kind, n AS n1, NULL::bigint AS n2, NULL::bigint AS n3, NULL::bigint AS n4, NULL::date AS d1,
+               NULL::text AS t1, NULL::text AS t2, NULL::text AS t3 FROM locks
+        UNION ALL
+        SELECT 'version', version, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM catalog_version
+        UNION ALL
+        SELECT 'diner', id, NULL, NULL, NULL, birth_date, home_site, resident_id, card_no FROM d
+        UNION ALL
+        SELECT 'status', s.diner_id, NULL, NULL, NULL, s.effective_on, s.status, NULL, NULL
+        FROM diner_status s WHERE s.diner_id IN (SELECT id FROM d)
+        UNION ALL
+        SELECT 'meal', m.diner_id, m.id, m.subsidy_fen, m.subsidy_seq, m.served_on, m.slot, NULL, NULL
+        FROM meal m WHERE m.diner_id IN (SELECT id FROM d) AND m.served_on = ANY ($4::date[]) AND m.status = 'valid'
+        UNION ALL
+        SELECT 'key', NULL, m.id, NULL, NULL, NULL, m.site_code, m.idempotency_key, m.request_hash
+        FROM unnest($7::text[], $8::text[]) AS k (site_code, key)
+        JOIN meal m ON m.site_code = k.site_code AND m.idempotency_key = k.key
+        UNION ALL
+        SELECT 'closed', NULL, NULL, NULL, NULL, c.month, c.site_code, NULL, NULL
+        FROM unnest($5::text[], $6::date[]) AS p (site_code, month)
+        JOIN claim c ON c.site_code = p.site_code AND c.month = p.month AND c.status = ANY ($9::text[])
+        """
+
+    // MARK: the write
+
+    /// How accepted meals are stored: at the counter one statement stores a group and an audit
+    /// row per meal; an import stages its rows with COPY and writes one audit row for the file.
+    enum Write: Sendable {
+        case counter
+        case bulk
+    }
+
+    /// A stored meal's id and creation time.
+    struct Stored: Sendable {
+        let id: Int
+        let createdAt: Date
+    }
+
+    /// Stores the accepted meals; answers the stored ones by diner, date and slot (unique among
+    /// the accepted meals of a group). A meal a concurrent writer beat to a unique index, or whose
+    /// month a claim closed meanwhile (checked here, after the period lock), is left out.
+    func insert(_ meals: [(meal: PricedMeal, actor: String)], _ write: Write, _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
+        guard !meals.isEmpty else { return [:] }
+        let rows: [Row]
+        switch write {
+        case .counter:
+            rows = try session.queryPrepared(Self.counterInsert, [
+                IntArray(meals.map(\.meal.dinerID)), TextArray(meals.map(\.meal.siteCode)),
+                TextArray(meals.map(\.meal.servedOn.description)), TextArray(meals.map(\.meal.slot.rawValue)),
+                IntArray(meals.map(\.meal.priceFen)), TextArray(meals.map { $0.meal.delivery ? "t" : "f" }),
+                IntArray(meals.map(\.meal.age)), TextArray(meals.map(\.meal.bracket)), IntArray(meals.map(\.meal.subsidyFen)),
+                NullableTextArray(meals.map { $0.meal.subsidyPlace.map(String.init) }), NullableTextArray(meals.map(\.meal.idempotencyKey)),
+                TextArray(meals.map(\.meal.requestHash)), TextArray(meals.map(\.actor)),
+                TextArray(ClaimStatus.periodClosing.map(\.rawValue)),
+            ]).rows
+        case .bulk:
+            rows = try bulkInsert(meals, session)
+        }
+        var stored: [DinerDate: [Slot: Stored]] = [:]
+        for row in rows {
+            let day = DinerDate(try row.decode("diner_id"), try row.decode("served_on"))
+            stored[day, default: [:]][try Slot(stored: try row.decode("slot"))] =
+                Stored(id: try row.decode("id"), createdAt: try row.decode("created_at"))
+        }
+        return stored
+    }
+
+    static let storedColumns = "id, diner_id, served_on, slot, created_at"
+
+    static let counterInsert = """
+        WITH input AS (
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::integer[], $6::boolean[], $7::integer[],
+                                 $8::text[], $9::integer[], $10::smallint[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
+                AS i (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                      idempotency_key, request_hash, created_by, ord)
+            WHERE NOT EXISTS (SELECT 1 FROM claim c WHERE c.site_code = i.site_code AND c.month = date_trunc('month', i.served_on)::date
+                              AND c.status = ANY ($14::text[]))
+        ),
+        inserted AS (
+            INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                              idempotency_key, request_hash, created_by)
+            SELECT diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                   idempotency_key, request_hash, created_by
+            FROM input ORDER BY ord
+            ON CONFLICT DO NOTHING
+            RETURNING *
+        ),
+        audited AS (
+            INSERT INTO audit_log (actor, action, entity, entity_id, detail)
+            SELECT created_by, 'meal.create', 'meal', id::text,
+                   jsonb_build_object('site_code', site_code, 'diner_id', diner_id, 'served_on', served_on, 'slot', slot,
+                                      'price_fen', price_fen, 'subsidy_fen', subsidy_fen)
+            FROM inserted ORDER BY id
+        )
+        SELECT \(storedColumns) FROM inserted
+        """
+
+    /// An import's meals: COPY into a staging table, then one INSERT. The plain INSERT stores all
+    /// or fails on a unique index a concurrent writer took since the facts were read; then it is
+    /// redone with ON CONFLICT DO NOTHING and the rows left out are decided again.
+    private func bulkInsert(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [Row] {
+        try session.executeScript("""
+            CREATE TEMP TABLE IF NOT EXISTS meal_staging (
+                ord integer, diner_id bigint, site_code text, served_on date, slot text, price_fen integer, delivery boolean,
+                age integer, bracket text, subsidy_fen integer, subsidy_seq smallint, idempotency_key text, request_hash text,
+                created_by text
+            ) ON COMMIT DROP;
+            TRUNCATE meal_staging
+            """)
+        var copy = CopyText()
+        for (ord, entry) in meals.enumerated() {
+            let m = entry.meal
+            copy.row([String(ord), String(m.dinerID), m.siteCode, m.servedOn.description, m.slot.rawValue, String(m.priceFen),
+                      m.delivery ? "t" : "f", String(m.age), m.bracket, String(m.subsidyFen), m.subsidyPlace.map(String.init),
+                      m.idempotencyKey, m.requestHash, entry.actor])
+        }
+        _ = try session.copyIn("COPY meal_staging FROM STDIN") { writer in try copy.send(to: writer) }
+        let insert = { (onConflict: String) in
+            try session.query("""
+                INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                                  idempotency_key, request_hash, created_by)
+                SELECT diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                       idempotency_key, request_hash, created_by
+                FROM meal_staging i
+                WHERE NOT EXISTS (SELECT 1 FROM claim c WHERE c.site_code = i.site_code
+                                  AND c.month = date_trunc('month', i.served_on)::date AND c.status = ANY ($1::text[]))
+                ORDER BY ord
+                \(onConflict)
+                RETURNING \(Self.storedColumns)
+                """, [TextArray(ClaimStatus.periodClosing.map(\.rawValue))]).rows
+        }
+        try session.executeScript("SAVEPOINT meal_bulk")
+        do {
+            let rows = try insert("")
+            try session.executeScript("RELEASE SAVEPOINT meal_bulk")
+            return rows
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            try session.executeScript("ROLLBACK TO SAVEPOINT meal_bulk")
+            return try insert("ON CONFLICT DO NOTHING")
+        }
+    }
+}
+
+/// Rows in COPY's text format, built as bytes.
+struct CopyText {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func row(_ fields: [String?]) {
+        for (i, field) in fields.enumerated() {
+            if i > 0 { bytes.append(9) }
+            guard let field else { bytes.append(contentsOf: [92, 78]); continue }  // \N
+            for b in field.utf8 {
+                switch b {
+                case 92: bytes.append(contentsOf: [92, 92])
+                case 9: bytes.append(contentsOf: [92, 116])
+                case 10: bytes.append(contentsOf: [92, 110])
+                case 13: bytes.append(contentsOf: [92, 114])
+                default: bytes.append(b)
+                }
+            }
+        }
+        bytes.append(10)
+    }
+
+    func send(to writer: CopyWriter) throws {
+        let chunk = 1 << 20
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let end = min(offset + chunk, raw.count)
+                try writer.write(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                offset = end
+            }
+        }
+    }
+}
