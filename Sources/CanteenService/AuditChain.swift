@@ -171,7 +171,7 @@ extension AuditService {
                 WHERE NOT EXISTS (SELECT 1 FROM audit_log s WHERE s.prev_id = a.id AND s.chain = a.chain)
                   AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.chain = a.chain AND c.last_id = a.id)
                 """).rows.map { row -> AuditChain.Break in
-                let problem = AuditChain.Problem(rawValue: try row.decode(2)) ?? .unlinked
+                let problem = try AuditChain.Problem(stored: try row.decode(2))
                 return AuditChain.Break(id: try row.decode(0), chain: try row.decode(1), problem: problem, message: problem.explanation)
             }
             let heads = try session.query("SELECT chain, last_id, encode(last_hash, 'hex') FROM audit_chain ORDER BY chain").rows.map { row in

@@ -52,9 +52,9 @@ public struct ClaimService: Sendable {
                 INSERT INTO claim (site_code, month) VALUES ($1, $2) ON CONFLICT (site_code, month) DO NOTHING RETURNING id
                 """, [siteCode, month.firstDay]).isEmpty
             let row = try session.query("SELECT id, status FROM claim WHERE site_code = $1 AND month = $2 FOR UPDATE",
-                                        [siteCode, month.firstDay]).first!
+                                        [siteCode, month.firstDay]).one()
             let id: Int = try row.decode(0)
-            let status = ClaimStatus(rawValue: try row.decode(1)) ?? .draft
+            let status = try ClaimStatus(stored: try row.decode(1))
             if status.closesPeriod {
                 throw CanteenError(.periodClosed, "the claim for \(siteCode) \(month) is already \(status.rawValue)")
             }
@@ -121,7 +121,7 @@ public struct ClaimService: Sendable {
                 SELECT m.diner_id, m.bracket, m.served_on, m.subsidy_fen, m.status = 'valid' AS valid,
                        m.subsidy_fen > 0 AND (m.status = 'valid' OR EXISTS (
                            SELECT 1 FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
-                           WHERE a.meal_id = m.id AND c.id <> $1 AND c.status IN ('submitted', 'approved', 'paid'))) AS claimed,
+                           WHERE a.meal_id = m.id AND c.id <> $1 AND c.status = ANY ($7::text[]))) AS claimed,
                        m.served_on < s.opens_on OR (s.closes_on IS NOT NULL AND m.served_on >= s.closes_on)
                            OR NOT (m.slot = ANY (s.slots)) AS outside,
                        m.created_at >= (m.served_on + $6::integer)::timestamptz AS late
@@ -147,7 +147,7 @@ public struct ClaimService: Sendable {
                 (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
                  FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
                 (SELECT count(*) FROM m WHERE valid AND late)
-            """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays]).first!
+            """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays, TextArray(ClaimStatus.periodClosing.map(\.rawValue))]).one()
     }
 
     /// Valid meals of the month on days the diner's status was not active. Only diners who
@@ -163,7 +163,7 @@ public struct ClaimService: Sendable {
             SELECT count(*) FROM status_range sr
             JOIN meal m ON m.diner_id = sr.diner_id AND m.served_on >= sr.from_day AND m.served_on < sr.to_day
             WHERE sr.status <> 'active' AND m.site_code = $1 AND m.served_on >= $2 AND m.served_on < $3 AND m.status = 'valid'
-            """, [siteCode, from, to]).first!.decode(0)
+            """, [siteCode, from, to]).one().decode(0)
     }
 
     /// The pre-claim checks, like the edit checks run before a school-meal claim, from the
@@ -222,7 +222,7 @@ public struct ClaimService: Sendable {
                 // Waits for meal loggers of this site and month, and holds new ones off until the numbers are frozen.
                 try session.query("SELECT pg_advisory_xact_lock(period_lock_key($1, $2))", [siteCode, firstDay])
             }
-            let status = ClaimStatus(rawValue: try session.query("SELECT status FROM claim WHERE id = $1 FOR UPDATE", [id]).first!.decode(0)) ?? .draft
+            let status = try ClaimStatus(stored: try session.query("SELECT status FROM claim WHERE id = $1 FOR UPDATE", [id]).one().decode(0))
             let next = try action.apply(to: status)
             let month = firstDay.yearMonth
             switch action {
@@ -231,7 +231,7 @@ public struct ClaimService: Sendable {
                     throw CanteenError(.invalidState, "\(month) has not ended yet: submit from \(month.next.firstDay) on")
                 }
                 try Self.compute(session, claimID: id, siteCode: siteCode, month: month, bindingAdjustments: true)
-                let checks = try session.query("SELECT checks::text FROM claim WHERE id = $1", [id]).first!.decode(0, as: String.self)
+                let checks = try session.query("SELECT checks::text FROM claim WHERE id = $1", [id]).one().decode(0, as: String.self)
                 if checks.contains("\"blocking\""), reason == nil {
                     throw CanteenError.validation([FieldError(field: "override_reason",
                                                               message: "the claim has blocking checks: give an override_reason to submit it anyway")])
@@ -255,8 +255,8 @@ public struct ClaimService: Sendable {
                 try session.query("""
                     DELETE FROM claim_adjustment a
                     WHERE a.site_code = $1 AND a.served_on >= $2 AND a.served_on < $3
-                      AND (a.claim_id IS NULL OR a.claim_id IN (SELECT id FROM claim WHERE status IN ('draft', 'rejected')))
-                    """, [siteCode, month.firstDay, month.next.firstDay])
+                      AND (a.claim_id IS NULL OR a.claim_id IN (SELECT id FROM claim WHERE NOT status = ANY ($4::text[])))
+                    """, [siteCode, month.firstDay, month.next.firstDay, TextArray(ClaimStatus.periodClosing.map(\.rawValue))])
             }
             var detail = ["from": status.rawValue, "to": next.rawValue]
             if let reason { detail["reason"] = reason }
@@ -355,7 +355,7 @@ public struct ClaimService: Sendable {
         let checks = (try? JSONCoding.decoder().decode([ClaimCheck].self, from: Data(checksText.utf8))) ?? []
         return Claim(
             id: try row.decode(0), siteCode: try row.decode(1), siteName: try row.decode(2), street: try row.decode(3),
-            month: try row.decode(4, as: LocalDate.self).yearMonth, status: ClaimStatus(rawValue: try row.decode(5)) ?? .draft,
+            month: try row.decode(4, as: LocalDate.self).yearMonth, status: try ClaimStatus(stored: try row.decode(5)),
             meals: try row.decode(6), diners: try row.decode(7), subsidyFen: try row.decode(8), adjustmentFen: try row.decode(9),
             lines: lines, adjustments: adjustments, checks: checks, rejectReason: try row.decode(11), overrideReason: try row.decode(12),
             builtAt: try stamp(13) ?? "", submittedAt: try stamp(14), approvedAt: try stamp(15), rejectedAt: try stamp(16), paidAt: try stamp(17))

@@ -47,7 +47,7 @@ public struct DinerService: Sendable {
                     INSERT INTO diner (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
                     """, [valid.name, valid.residentID.value, valid.residentID.sex.rawValue, valid.residentID.birthDate,
-                          valid.phone, valid.address, valid.community, homeSite, valid.cardNo]).first!.decode(0)
+                          valid.phone, valid.address, valid.community, homeSite, valid.cardNo]).one().decode(0)
                 try session.query("INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) VALUES ($1, '1900-01-01', 'active', $2)",
                                   [id, actor.name])
                 let diner = try Self.load(id, today: today, session, clock: clock)
@@ -188,7 +188,7 @@ public struct DinerService: Sendable {
         _ = try await get(id, by: actor)
         return try await db.read { session in
             try session.query("SELECT effective_on, status FROM diner_status WHERE diner_id = $1 ORDER BY effective_on", [id]).rows.map {
-                (try $0.decode(0, as: LocalDate.self), DinerStatus(rawValue: try $0.decode(1)) ?? .active)
+                (try $0.decode(0, as: LocalDate.self), try DinerStatus(stored: try $0.decode(1)))
             }
         }
     }
@@ -213,14 +213,14 @@ public struct DinerService: Sendable {
             id: try row.decode(0),
             name: try row.decode(1),
             residentID: try row.decode(2),
-            sex: Sex(rawValue: try row.decode(3)) ?? .female,
+            sex: try Sex(stored: try row.decode(3)),
             birthDate: try row.decode(4),
             phone: try row.decode(5),
             address: try row.decode(6),
             community: try row.decode(7),
             homeSite: try row.decode(8),
             cardNo: try row.decode(9),
-            status: DinerStatus(rawValue: try row.decode(10)) ?? .active,
+            status: try DinerStatus(stored: try row.decode(10)),
             registeredAt: clock.timestamp(try row.decode(11, as: Date.self)))
     }
 }

@@ -40,7 +40,7 @@ public struct PolicyService: Sendable {
             }
             let id: Int = try session.query(
                 "INSERT INTO subsidy_policy (effective_from, max_subsidized_meals_per_day) VALUES ($1, $2) RETURNING id",
-                [policy.effectiveFrom, policy.maxSubsidizedMealsPerDay]).first!.decode(0)
+                [policy.effectiveFrom, policy.maxSubsidizedMealsPerDay]).one().decode(0)
             for tier in policy.tiers {
                 try session.query(
                     "INSERT INTO subsidy_tier (policy_id, label, min_age, max_age, subsidy_fen) VALUES ($1, $2, $3, $4, $5)",

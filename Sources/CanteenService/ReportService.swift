@@ -141,7 +141,7 @@ public struct ReportService: Sendable {
             let scope = "served_on >= $1 AND served_on < $2 AND status = 'valid' AND ($3::text IS NULL OR site_code IN (SELECT code FROM site WHERE street = $3))"
             let days = try session.query("SELECT served_on, count(*) FROM meal WHERE \(scope) GROUP BY served_on ORDER BY served_on",
                                          [from, to, street]).rows.map { DayRow(date: try $0.decode(0), meals: try $0.decode(1)) }
-            let diners: Int = try session.query("SELECT count(DISTINCT diner_id) FROM report_diner").first!.decode(0)
+            let diners: Int = try session.query("SELECT count(DISTINCT diner_id) FROM report_diner").one().decode(0)
             let totals = Totals(meals: perSite.reduce(0) { $0 + $1.meals }, subsidizedMeals: perSite.reduce(0) { $0 + $1.subsidizedMeals },
                                 diners: diners, subsidyFen: perSite.reduce(0) { $0 + $1.subsidyFen })
             return MonthlyReport(month: month, street: street, sites: perSite, brackets: brackets, days: days, totals: totals)

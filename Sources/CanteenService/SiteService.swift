@@ -107,7 +107,7 @@ public struct SiteService: Sendable {
         Site(
             code: try row.decode(0),
             name: try row.decode(1),
-            kind: SiteKind(rawValue: try row.decode(2)) ?? .other,
+            kind: try SiteKind(stored: try row.decode(2)),
             street: try row.decode(3),
             community: try row.decode(4),
             address: try row.decode(5),

@@ -87,7 +87,7 @@ public struct TokenService: Sendable {
             }
             let id: Int = try session.query("""
                 INSERT INTO api_token (name, role, site_codes, token_hash, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id
-                """, [name, role.rawValue, TextArray(sites), hash, actor.name]).first!.decode(0)
+                """, [name, role.rawValue, TextArray(sites), hash, actor.name]).one().decode(0)
             let token = Token(id: id, name: name, role: role, siteCodes: sites)
             try Audit.record(session, actor: actor, action: "token.create", entity: .token, entityID: String(id), detail: token)
             return Issued(token: token, secret: secret)

@@ -117,7 +117,7 @@ public struct Migrator: Sendable {
                 throw Refusal(description: "migration \(version) was applied as \(record.name) but the file is now named \(file.name)")
             }
             let checksum: String = try session.query(
-                "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [file.sql]).first!.decode(0)
+                "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [file.sql]).one().decode(0)
             guard checksum == record.checksum else {
                 throw Refusal(description: "migration \(version)_\(file.name) was edited after it was applied; add a new migration instead")
             }

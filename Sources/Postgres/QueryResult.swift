@@ -19,6 +19,13 @@ public struct QueryResult: Sendable {
     public var rows: [Row] { (0..<count).map { Row(result: self, index: $0) } }
     public var first: Row? { isEmpty ? nil : Row(result: self, index: 0) }
 
+    /// The first row of a statement that always answers one (an aggregate, `INSERT … RETURNING`
+    /// of one row); a missing row is the database layer's failure, never a crash.
+    public func one() throws -> Row {
+        guard let row = first else { throw PostgresError(kind: .unexpected, serverMessage: "the statement answered no row") }
+        return row
+    }
+
     func columnIndex(_ name: String) -> Int? { columns.firstIndex(of: name) }
 }
 
