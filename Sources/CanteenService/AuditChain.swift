@@ -129,7 +129,7 @@ extension AuditService {
         var after = 0
         while true {
             let from = after
-            let page = try await db.read { session in
+            let page = try await db.session { session in
                 try session.query("""
                     SELECT id, chain, ((extract(epoch FROM at) * 1000000)::bigint)::text, actor, action, entity, entity_id,
                            detail::text, coalesce(encode(prev_hash, 'hex'), ''), encode(hash, 'hex')
@@ -152,7 +152,7 @@ extension AuditService {
             after = last.content.id
         }
 
-        let (links, heads) = try await db.read { session in
+        let (links, heads) = try await db.session { session in
             // Links, forks and heads in set-based passes over the whole table.
             let links = try session.query("""
                 SELECT a.id, a.chain, CASE WHEN p.id IS NULL THEN 'previous_missing' ELSE 'previous_changed' END

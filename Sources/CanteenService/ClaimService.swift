@@ -35,7 +35,7 @@ public struct ClaimService: Sendable {
             throw CanteenError.validation([FieldError(field: "month", message: "\(month) has not begun")])
         }
         let clock = self.clock
-        return try await db.write { session in
+        return try await db.transaction { session in
             guard let site = try session.query("SELECT opens_on, closes_on FROM site WHERE code = $1", [siteCode]).first else {
                 throw CanteenError.notFound("site \(siteCode)")
             }
@@ -211,7 +211,7 @@ public struct ClaimService: Sendable {
         try v.check()
         let today = clock.today()
         let clock = self.clock
-        return try await db.write { session in
+        return try await db.transaction { session in
             guard let head = try session.query("SELECT site_code, month FROM claim WHERE id = $1", [id]).first else {
                 throw CanteenError.notFound("claim \(id)")
             }
@@ -269,7 +269,7 @@ public struct ClaimService: Sendable {
 
     public func get(_ id: Int, by actor: Principal) async throws -> Claim {
         let clock = self.clock
-        let claim = try await db.read { session in try Self.load(id, session, clock: clock) }
+        let claim = try await db.session { session in try Self.load(id, session, clock: clock) }
         try actor.requireSite(claim.siteCode)
         return claim
     }
@@ -307,7 +307,7 @@ public struct ClaimService: Sendable {
         let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
         let after = try page.afterID()
         let clock = self.clock
-        let claims = try await db.read { session in
+        let claims = try await db.session { session in
             try session.query("""
                 SELECT c.id FROM claim c
                 WHERE ($1::date IS NULL OR c.month = $1) AND ($2::text IS NULL OR c.site_code = $2)

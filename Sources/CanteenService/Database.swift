@@ -13,7 +13,9 @@ public struct Database: Sendable {
         self.logger = logger
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+    /// Runs `body` on a pooled connection, each statement its own transaction (reads, and
+    /// writes that are one statement).
+    public func session<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
         do {
             return try await pool.withSession(body)
         } catch {
@@ -21,7 +23,8 @@ public struct Database: Sendable {
         }
     }
 
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
         do {
             return try await pool.withTransaction(body)
         } catch {

@@ -31,7 +31,7 @@ extension DinerService {
             throw CanteenError.invalidRequest("give exactly one of resident_id, card_no", field: "resident_id")
         }
         let store = self.store
-        return try await db.read { session in
+        return try await db.session { session in
             let column = key.column == "resident_id" ? "d.resident_id" : "d.card_no"
             guard let row = try session.query("SELECT \(Self.columns) FROM diner d WHERE \(column) = $2", [today, key.value]).first else {
                 throw CanteenError.notFound("diner")

@@ -37,7 +37,7 @@ public struct DinerService: Sendable {
         let clock = self.clock
         let home = homeSite
         do {
-            return try await db.write { session in
+            return try await db.transaction { session in
                 let homeSite = home
                 try Self.checkUnique(session, residentID: valid.residentID.value, cardNo: valid.cardNo, except: nil)
                 if let homeSite, try session.query("SELECT 1 FROM site WHERE code = $1", [homeSite]).isEmpty {
@@ -59,7 +59,7 @@ public struct DinerService: Sendable {
             // A concurrent registration won the unique constraint: name the diner it created.
             guard error.existingDinerID == nil else { throw error }
             var named = error
-            named.existingDinerID = try? await db.read { session in
+            named.existingDinerID = try? await db.session { session in
                 try session.query("SELECT id FROM diner WHERE resident_id = $1 OR card_no = $2",
                                   [valid.residentID.value, valid.cardNo]).first?.decode(0, as: Int.self)
             }
@@ -81,7 +81,7 @@ public struct DinerService: Sendable {
     public func get(_ id: Int, by actor: Principal) async throws -> DinerView {
         let today = clock.today()
         let clock = self.clock
-        let diner = try await db.read { session in try Self.load(id, today: today, session, clock: clock) }
+        let diner = try await db.session { session in try Self.load(id, today: today, session, clock: clock) }
         try Self.requireAccess(diner, actor)
         return DinerView(diner, showsResidentID: actor.seesFullResidentID)
     }
@@ -119,7 +119,7 @@ public struct DinerService: Sendable {
         let pattern = query.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
         let normalizedID = query.flatMap { try? ResidentID(parsing: $0, today: today).value }
-        let diners = try await db.read { session in
+        let diners = try await db.session { session in
             try session.query("""
                 SELECT \(Self.columns) FROM diner d
                 WHERE ($2::text IS NULL OR d.name LIKE $2 OR d.card_no = $3 OR d.resident_id = $4)
@@ -140,7 +140,7 @@ public struct DinerService: Sendable {
         try actor.require(.admin, .operator)
         let today = clock.today()
         let clock = self.clock
-        return try await db.write { session in
+        return try await db.transaction { session in
             let before = try Self.lockForChange(id, today: today, session, clock: clock, by: actor)
             let after = try patch.applied(to: before)
             if actor.isOperator, let home = after.homeSite { try actor.requireSite(home) }
@@ -171,7 +171,7 @@ public struct DinerService: Sendable {
         guard let parsed, let date else { throw CanteenError.validation(v.errors) }
         let today = clock.today()
         let clock = self.clock
-        return try await db.write { session in
+        return try await db.transaction { session in
             _ = try Self.lockForChange(id, today: today, session, clock: clock, by: actor)
             try session.query("""
                 INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) VALUES ($1, $2, $3, $4)
@@ -186,7 +186,7 @@ public struct DinerService: Sendable {
     /// One diner's status on each date is what `history` says: `(effective_on, status)` oldest first.
     public func statusHistory(_ id: Int, by actor: Principal) async throws -> [(LocalDate, DinerStatus)] {
         _ = try await get(id, by: actor)
-        return try await db.read { session in
+        return try await db.session { session in
             try session.query("SELECT effective_on, status FROM diner_status WHERE diner_id = $1 ORDER BY effective_on", [id]).rows.map {
                 (try $0.decode(0, as: LocalDate.self), try DinerStatus(stored: try $0.decode(1)))
             }

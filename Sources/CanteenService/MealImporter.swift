@@ -56,7 +56,7 @@ public struct MealImporter: Sendable {
         try actor.require(.admin, .operator)
         try actor.requireSite(siteCode)
         // An unknown site is the file's error, before a row is read: its rows are not "checked".
-        guard try await db.read({ session in try !session.query("SELECT 1 FROM site WHERE code = $1", [siteCode]).isEmpty }) else {
+        guard try await db.session({ session in try !session.query("SELECT 1 FROM site WHERE code = $1", [siteCode]).isEmpty }) else {
             throw CanteenError.notFound("site \(siteCode)")
         }
         let today = clock.today()
@@ -106,7 +106,7 @@ public struct MealImporter: Sendable {
             return item
         }
         let store = self.store
-        let outcomes = try await db.write { session -> [MealStore.Outcome] in
+        let outcomes = try await db.transaction { session -> [MealStore.Outcome] in
             let outcomes = try store.log(items, today: today, .bulk, session)
             let ids = outcomes.compactMap { outcome -> Int? in if case .created(let meal) = outcome { meal.id } else { nil } }
             if let first = ids.min(), let last = ids.max() {

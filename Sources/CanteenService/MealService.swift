@@ -65,7 +65,7 @@ public struct MealService: Sendable {
     static func logEach(_ items: [MealStore.Item], db: Database, store: MealStore, today: LocalDate) async
         -> [Result<MealStore.Outcome, any Error>] {
         do {
-            return try await db.write { session in try store.log(items, today: today, .counter, session) }.map { .success($0) }
+            return try await db.transaction { session in try store.log(items, today: today, .counter, session) }.map { .success($0) }
         } catch {
             if items.count == 1 || isUnavailable(error) {
                 return Array(repeating: .failure(error), count: items.count)
@@ -154,7 +154,7 @@ public struct MealService: Sendable {
 
     public func get(_ id: Int, by actor: Principal) async throws -> Meal {
         let clock = self.clock
-        let meal = try await db.read { session in try Self.load(id, session, clock: clock) }
+        let meal = try await db.session { session in try Self.load(id, session, clock: clock) }
         try actor.requireSite(meal.siteCode)
         return meal
     }
@@ -180,7 +180,7 @@ public struct MealService: Sendable {
         let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
         let after = try page.afterID()
         let clock = self.clock
-        let meals = try await db.read { session in
+        let meals = try await db.session { session in
             try session.query("""
                 SELECT \(Self.columns) FROM meal m
                 WHERE ($1::text IS NULL OR m.site_code = $1)
@@ -209,7 +209,7 @@ public struct MealService: Sendable {
         try v.check()
         guard let reason else { throw CanteenError.validation(v.errors) }
         let clock = self.clock
-        return try await db.write { session in
+        return try await db.transaction { session in
             guard let row = try session.query("SELECT site_code, served_on, status FROM meal WHERE id = $1", [id]).first else {
                 throw CanteenError.notFound("meal \(id)")
             }

@@ -34,7 +34,7 @@ public struct PolicyService: Sendable {
         try actor.require(.admin, .bureau)
         let policy = try SubsidyPolicy.validated(
             effectiveFrom: draft.effectiveFrom, tiers: draft.tiers, maxSubsidizedMealsPerDay: draft.maxSubsidizedMealsPerDay)
-        return try await db.write { session in
+        return try await db.transaction { session in
             if try !session.query("SELECT 1 FROM subsidy_policy WHERE effective_from = $1", [policy.effectiveFrom]).isEmpty {
                 throw CanteenError.validation([FieldError(field: "effective_from", message: "a policy already starts on \(policy.effectiveFrom)")])
             }
@@ -55,13 +55,13 @@ public struct PolicyService: Sendable {
 
     /// Every policy, oldest first.
     public func list() async throws -> [SubsidyPolicy] {
-        try await db.read { session in try Self.loadAll(session).policies }
+        try await db.session { session in try Self.loadAll(session).policies }
     }
 
     /// The policy in force on `date` (default today); `not_found` before the first policy.
     public func current(on date: LocalDate? = nil) async throws -> SubsidyPolicy {
         let date = date ?? clock.today()
-        let book = try await db.read { session in try Self.loadAll(session) }
+        let book = try await db.session { session in try Self.loadAll(session) }
         guard let policy = book.policy(on: date) else {
             throw CanteenError.notFound("a subsidy policy in force on \(date)")
         }

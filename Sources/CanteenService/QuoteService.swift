@@ -72,7 +72,7 @@ public struct QuoteService: Sendable {
         let today = clock.today()
         let date = try MealDraft.servedOn(servedOn, today: today) ?? today
         let store = self.store
-        let ledger = try await db.read { session in
+        let ledger = try await db.session { session in
             try store.facts(for: [MealStore.Need(diner: .id(dinerID), siteCode: nil, date: date)], session)
         }
         guard let diner = ledger.diners[dinerID] else { throw CanteenError.notFound("diner \(dinerID)") }

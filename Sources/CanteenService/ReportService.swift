@@ -94,7 +94,7 @@ public struct ReportService: Sendable {
         let to = month.next.firstDay
         // One transaction: the figures of all parts come from one moment, and the aggregates of
         // millions of meals get room to hash in memory.
-        return try await db.write { session in
+        return try await db.transaction { session in
             try session.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             try session.query("SET LOCAL work_mem = '256MB'")
             // One pass over the month's meals, summed per site, diner and bracket (a hash of about

@@ -17,7 +17,7 @@ public struct SiteService: Sendable {
         try actor.require(.admin, .bureau)
         let site = try draft.validated()
         let today = clock.today()
-        return try await db.write { session in
+        return try await db.transaction { session in
             if try !session.query("SELECT 1 FROM site WHERE code = $1", [site.code]).isEmpty {
                 throw CanteenError(.duplicateSiteCode, "a site with code \(site.code) already exists")
             }
@@ -42,7 +42,7 @@ public struct SiteService: Sendable {
     public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<SiteView> {
         let today = clock.today()
         let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
-        let rows = try await db.read { session in
+        let rows = try await db.session { session in
             try session.query("""
                 SELECT \(Self.columns) FROM site
                 WHERE ($1::text IS NULL OR street = $1)
@@ -62,14 +62,14 @@ public struct SiteService: Sendable {
     public func get(_ code: String, by actor: Principal) async throws -> SiteView {
         try actor.requireSite(code)
         let today = clock.today()
-        let site = try await db.read { session in try Self.load(code, session) }
+        let site = try await db.session { session in try Self.load(code, session) }
         return SiteView(site: site, today: today)
     }
 
     public func update(_ code: String, _ patch: SitePatch, by actor: Principal) async throws -> SiteView {
         try actor.require(.admin, .bureau)
         let today = clock.today()
-        return try await db.write { session in
+        return try await db.transaction { session in
             let before = try Self.load(code, session, forUpdate: true)
             let after = try patch.applied(to: before)
             try session.query("""

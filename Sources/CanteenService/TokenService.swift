@@ -81,7 +81,7 @@ public struct TokenService: Sendable {
         guard let name, let role else { throw CanteenError.validation(v.errors) }
         let secret = Self.newSecret()
         let hash = Self.hash(secret)
-        return try await db.write { session in
+        return try await db.transaction { session in
             for code in sites where try session.query("SELECT 1 FROM site WHERE code = $1", [code]).isEmpty {
                 throw CanteenError.validation([FieldError(field: "site_codes", message: "site \(code) does not exist")])
             }
@@ -96,7 +96,7 @@ public struct TokenService: Sendable {
 
     public func revoke(_ id: Int, by actor: Principal) async throws {
         try actor.require(.admin)
-        try await db.write { session in
+        try await db.transaction { session in
             let revoked = try session.execute("UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id])
             if revoked == 0 {
                 guard try !session.query("SELECT 1 FROM api_token WHERE id = $1", [id]).isEmpty else {
@@ -114,7 +114,7 @@ public struct TokenService: Sendable {
         guard secret.utf8.count <= 200, !secret.isEmpty else { throw CanteenError(.unauthorized, "unknown token") }
         let hash = Self.hash(secret)
         if let cached = cache.principal(for: hash) { return cached }
-        let row = try await db.read { session in
+        let row = try await db.session { session in
             try session.queryPrepared("SELECT name, role, site_codes FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL", [hash]).first
         }
         guard let row, let role = Role(rawValue: try row.decode(1)) else {
@@ -208,7 +208,7 @@ public struct AuditService: Sendable {
         }
         let after = try page.afterID()
         let clock = self.clock
-        let entries = try await db.read { session in
+        let entries = try await db.session { session in
             try session.query("""
                 SELECT id, at, actor, action, entity, entity_id, detail::text FROM audit_log
                 WHERE ($1::text IS NULL OR entity = $1) AND ($2::text IS NULL OR entity_id = $2) AND ($3::bigint IS NULL OR id > $3)

@@ -81,7 +81,7 @@ struct APITests {
                 #expect(try await Self.request(client, .delete, "/v1/tokens/\(id)", token: w.admin).0 == .noContent)
                 #expect(try await Self.request(client, .get, "/v1/sites", token: secret).0 == .unauthorized)
                 // Stored only as a hash: no column of any table holds the secret (the search itself finds the token's name).
-                let (holding, named) = try await services.db.read { session in
+                let (holding, named) = try await services.db.session { session in
                     (try TestDatabase.tablesHolding(secret, session), try TestDatabase.tablesHolding("temp", session))
                 }
                 #expect(holding == [])

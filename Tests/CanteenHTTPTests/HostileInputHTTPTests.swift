@@ -35,7 +35,7 @@ struct HostileInputHTTPTests {
                 let text = try await API.request(client, .post, "/v1/meals", token: w.admin,
                                                  body: #"{"site_code": "LY-01\\u0000", "diner_id": \#(w.diner1), "slot": "lunch", "price_fen": 1000}"#)
                 #expect(text.1["code"] as? String == "not_found")
-                let meals = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+                let meals = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
                 #expect(meals == 1)  // the world's own meal only
             }
         }

@@ -48,7 +48,7 @@ struct PagingAndLimitsTests {
             }
             let admin = try await services.tokens.create(TokenService.Draft(name: "admin", role: "admin", siteCodes: nil), by: .testAdmin).secret
             func ids(_ table: String) async throws -> [Int] {
-                try await services.db.read { try $0.query("SELECT id FROM \(table) ORDER BY id").rows.map { try $0.decode(0, as: Int.self) } }
+                try await services.db.session { try $0.query("SELECT id FROM \(table) ORDER BY id").rows.map { try $0.decode(0, as: Int.self) } }
             }
             let lists = [("/v1/meals", try await ids("meal")), ("/v1/diners", try await ids("diner")),
                          ("/v1/claims", try await ids("claim")), ("/v1/audit", try await ids("audit_log"))]

@@ -92,10 +92,10 @@ struct ResidentIDExposureTests {
             }
             // The audit details in the database, too.
             for secret in secrets {
-                let tables = try await services.db.read { session in try TestDatabase.tablesHolding(secret, session) }
+                let tables = try await services.db.session { session in try TestDatabase.tablesHolding(secret, session) }
                 #expect(!tables.contains("public.audit_log"), "\(ResidentID.mask(secret)): \(tables)")
             }
-            let inDiners = try await services.db.read { session in try TestDatabase.tablesHolding(id1, session) }
+            let inDiners = try await services.db.session { session in try TestDatabase.tablesHolding(id1, session) }
             #expect(inDiners.contains("public.diner"))
         }
     }

@@ -39,13 +39,13 @@ struct AuditChainTests {
     }
 
     static func audit(_ services: CanteenServices, _ sql: String) async throws -> Int {
-        try await services.db.read { try $0.query(sql).first!.decode(0, as: Int.self) }
+        try await services.db.session { try $0.query(sql).first!.decode(0, as: Int.self) }
     }
 
     @Test func theSwiftEncodingIsTheDatabasesEncoding() async throws {
         try await TestDatabase.withServices { services in
             try await Self.world(services)
-            let rows = try await services.db.read { session in
+            let rows = try await services.db.session { session in
                 try session.query("""
                     SELECT id, ((extract(epoch FROM at) * 1000000)::bigint)::text, actor, action, entity, entity_id, detail::text,
                            coalesce(encode(prev_hash, 'hex'), ''), encode(hash, 'hex') FROM audit_log ORDER BY id

@@ -37,7 +37,7 @@ struct ClaimServiceTests {
 
     /// The expected sums, computed independently from the meals table.
     static func independentTotals(_ services: CanteenServices, site: String, month: String) async throws -> (meals: Int, subsidy: Int) {
-        try await services.db.read { session in
+        try await services.db.session { session in
             let row = try session.query("""
                 SELECT count(*), coalesce(sum(subsidy_fen), 0) FROM meal
                 WHERE site_code = $1 AND to_char(served_on, 'YYYY-MM') = $2 AND status = 'valid' AND subsidy_fen > 0
@@ -145,7 +145,7 @@ struct ClaimServiceTests {
             #expect(paid.status == .paid)
             #expect(paid.paidAt != nil)
             #expect(await Self.code { _ = try await services.claims.transition(id, .pay, by: .testBureau) } == .invalidState)
-            let actions = try await services.db.read { session in
+            let actions = try await services.db.session { session in
                 try session.query("SELECT action FROM audit_log WHERE entity = 'claim' ORDER BY id").rows.map { try $0.decode(0, as: String.self) }
             }
             #expect(actions == ["claim.build", "claim.submit", "claim.reject", "claim.rebuild", "claim.submit", "claim.approve", "claim.pay"])
@@ -257,7 +257,7 @@ struct ClaimConcurrencyTests {
                 return all
             }
             #expect(Set(ids).count == 1)
-            let stored = try await services.db.read { try $0.query("SELECT count(*) FROM claim").first!.decode(0, as: Int.self) }
+            let stored = try await services.db.session { try $0.query("SELECT count(*) FROM claim").first!.decode(0, as: Int.self) }
             #expect(stored == 1)
         }
     }
@@ -292,7 +292,7 @@ struct ClaimConcurrencyTests {
             // Every meal that got in is in the frozen claim; none slipped in after.
             #expect(frozen.meals == expected.meals)
             #expect(frozen.subsidyFen == expected.subsidy)
-            let unclaimed = try await services.db.read { session in
+            let unclaimed = try await services.db.session { session in
                 try session.query("""
                     SELECT count(*) FROM meal WHERE site_code = 'LY-01' AND served_on BETWEEN '2026-10-01' AND '2026-10-31'
                       AND status = 'valid' AND subsidy_fen > 0 AND claim_id IS NULL
@@ -327,7 +327,7 @@ extension ClaimServiceTests {
             let extra = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: b, slot: "dinner", on: "2026-10-02"), by: .testAdmin)
             _ = try await services.meals.void(extra.meal.id, reason: "误刷", by: .testAdmin)
             // Afterwards the site turns out to serve only lunch and to have closed on 8 October.
-            try await services.db.write { session in
+            try await services.db.transaction { session in
                 try session.query("UPDATE site SET slots = '{lunch}', closes_on = '2026-10-08' WHERE code = 'LY-01'")
             }
             let claim = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim

@@ -20,7 +20,7 @@ struct GuardedRulesTests {
 
     /// The subsidy of each valid meal a diner has on a day, by slot.
     static func subsidies(_ services: CanteenServices, diner: Int, on day: String) async throws -> [String: Int] {
-        try await services.db.read { session in
+        try await services.db.session { session in
             Dictionary(uniqueKeysWithValues: try session.query(
                 "SELECT slot, subsidy_fen FROM meal WHERE diner_id = $1 AND served_on = $2::date AND status = 'valid'", [diner, day])
                 .rows.map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self)) })
@@ -28,7 +28,7 @@ struct GuardedRulesTests {
     }
 
     static func count(_ services: CanteenServices, _ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
-        try await services.db.read { try $0.query(sql, parameters).first!.decode(0, as: Int.self) }
+        try await services.db.session { try $0.query(sql, parameters).first!.decode(0, as: Int.self) }
     }
 
     // MARK: §2.5 the daily cap, in logging order
@@ -92,7 +92,7 @@ struct GuardedRulesTests {
             _ = try await services.importer.importCSV(Data("resident_id,served_on,slot,price_fen\n\(old.residentID),\(day),dinner,300\n".utf8),
                                                       siteCode: "LY-01", by: .testAdmin)
             func stored() async throws -> [String] {
-                try await services.db.read { session in
+                try await services.db.session { session in
                     try session.query("""
                         SELECT id || ' ' || age || ' ' || bracket || ' ' || subsidy_fen || ' ' || (price_fen - subsidy_fen) || ' ' || coalesce(subsidy_seq::text, '-')
                         FROM meal ORDER BY id
@@ -207,7 +207,7 @@ struct GuardedRulesTests {
     // MARK: §2.11 audit rows for every change, in the change's transaction
 
     static func auditRows(_ services: CanteenServices, after id: Int) async throws -> [String] {
-        try await services.db.read { session in
+        try await services.db.session { session in
             try session.query("""
                 SELECT actor || ' ' || action || ' ' || entity || ' ' || entity_id || ' ' || detail::text FROM audit_log WHERE id > $1 ORDER BY id
                 """, [id]).rows.map { try $0.decode(0) }

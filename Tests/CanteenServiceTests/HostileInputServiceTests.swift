@@ -188,7 +188,7 @@ struct HostileInputServiceTests {
 
     /// Every text-like column of every table in which any of `values` appears, as `table.column`.
     static func placesHolding(_ values: [String], _ services: CanteenServices) async throws -> Set<String> {
-        try await services.db.read { session in
+        try await services.db.session { session in
             let columns = try session.query("""
                 SELECT c.table_name, c.column_name FROM information_schema.columns c
                 JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
@@ -263,7 +263,7 @@ struct HostileInputServiceTests {
             let decemberDraft = try await services.claims.build(siteCode: "LY-A", month: "2026-12", by: .testAdmin).claim
             #expect(novemberDraft.adjustmentFen == -400)
             #expect(decemberDraft.adjustments.map(\.mealID) == [meal.id])
-            let bound = try await services.db.read { try $0.query("SELECT count(*) FROM claim_adjustment WHERE claim_id IS NOT NULL").first!.decode(0, as: Int.self) }
+            let bound = try await services.db.session { try $0.query("SELECT count(*) FROM claim_adjustment WHERE claim_id IS NOT NULL").first!.decode(0, as: Int.self) }
             #expect(bound == 0)
             let november = try await services.claims.transition(novemberDraft.id, .submit, by: .testAdmin)
             #expect(november.adjustmentFen == -400)
@@ -288,7 +288,7 @@ struct HostileInputServiceTests {
             _ = try await services.diners.register(DinerDraft(name: "王某某", residentID: rid), by: .testAdmin)
             let csv = "resident_id,served_on,slot,price_fen\n\(rid),2026-11-03,lunch,1000\n"
             #expect(await Self.code { _ = try await services.importer.importCSV(Data(csv.utf8), siteCode: "NOPE", by: .testAdmin) } == .notFound)
-            let meals = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            let meals = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(meals == 0)
         }
     }
@@ -402,7 +402,7 @@ struct HostileInputServiceTests {
             let diner = try await Fixtures.diner(services, born: "1945-03-15", serial: 1).diner.id
             // Whatever path a NUL takes, it is refused, never cut short to another site's code.
             #expect(await Self.code { _ = try await services.meals.log(Fixtures.meal(site: "ADV-A\u{0}ZZ", diner: diner), by: .testAdmin) } != nil)
-            let meals = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            let meals = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(meals == 0)
             await #expect(throws: PostgresError.self) {
                 try await services.db.pool.withSession { try $0.query("SELECT $1::text", ["A\u{0}B"]) }

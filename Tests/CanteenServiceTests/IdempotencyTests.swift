@@ -47,7 +47,7 @@ struct IdempotencyTests {
             for (result, (field, _)) in zip(results.dropFirst(), Self.variants) {
                 #expect(result.error?.code == "idempotency_mismatch", "\(field)")
             }
-            let meals = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            let meals = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(meals == 1)
         }
     }

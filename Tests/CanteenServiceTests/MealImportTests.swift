@@ -16,7 +16,7 @@ struct MealImportTests {
             _ = try await services.diners.setStatus(c.id, status: "moved_out", effectiveOn: "2026-11-15", by: .testAdmin)
             // Already logged: a's lunch on the 20th (at another site).
             let existing = try await services.meals.log(Fixtures.meal(site: "LY-02", diner: a.id, on: "2026-11-20"), by: .testAdmin).meal
-            try await services.db.write { session in
+            try await services.db.transaction { session in
                 try session.query("INSERT INTO claim (site_code, month, status) VALUES ('LY-01', '2026-09-01', 'submitted')")
             }
             let csv = """
@@ -74,9 +74,9 @@ struct MealImportTests {
             #expect(again.replayed == 6)  // r2 r3 r4 r7 r23 and line 20
             #expect(again.duplicate == 3)  // lines 5, 6 and the unkeyed line 18
             #expect(again.rejected == 13)
-            let total = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            let total = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(total == 7)
-            let importAudits = try await services.db.read { try $0.query("SELECT count(*) FROM audit_log WHERE action = 'meal.import'").first!.decode(0, as: Int.self) }
+            let importAudits = try await services.db.session { try $0.query("SELECT count(*) FROM audit_log WHERE action = 'meal.import'").first!.decode(0, as: Int.self) }
             #expect(importAudits == 1)
         }
     }
@@ -120,7 +120,7 @@ struct MealImportTests {
             }
             let report = try await services.importer.importCSV(Data(csv.utf8), siteCode: "LY-01", by: .testAdmin)
             #expect(report.created == 60, "\(seed)")
-            let rows = try await services.db.read { session in
+            let rows = try await services.db.session { session in
                 try session.query("SELECT d.resident_id, m.age, m.bracket, m.subsidy_fen, m.price_fen - m.subsidy_fen FROM meal m JOIN diner d ON d.id = m.diner_id")
                     .rows.map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self), try $0.decode(2, as: String.self),
                                  try $0.decode(3, as: Int.self), try $0.decode(4, as: Int.self)) }
@@ -157,7 +157,7 @@ struct HostileImportTests {
             files.append(Data("card_no,slot,price_fen,client_ref\nC-1,lunch,100,\(String(repeating: "k", count: 5000))\n".utf8))
             files.append(Data(("card_no,slot\n" + String(repeating: "C-1,lunch,extra,fields\n", count: 2000)).utf8))
             func mealCount() async throws -> Int {
-                try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+                try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             }
             for (index, file) in files.enumerated() {
                 let before = try await mealCount()
@@ -176,7 +176,7 @@ struct HostileImportTests {
                 }
             }
             // Whatever was imported obeys the one-meal-per-slot rule and belongs to the real diner.
-            let (meals, others) = try await services.db.read { session in
+            let (meals, others) = try await services.db.session { session in
                 (try session.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self),
                  try session.query("SELECT count(*) FROM meal WHERE diner_id <> $1", [d.diner.id]).first!.decode(0, as: Int.self))
             }

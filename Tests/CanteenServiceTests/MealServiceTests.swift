@@ -37,7 +37,7 @@ struct MealServiceTests {
             let failures = results.compactMap { result -> CanteenError? in if case .failure(let e) = result { return e }; return nil }
             #expect(failures.count == 49)
             #expect(failures.allSatisfy { $0.code == .duplicateMeal && $0.existingMealID == created.first })
-            let stored = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            let stored = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(stored == 1)
         }
     }
@@ -61,7 +61,7 @@ struct MealServiceTests {
             #expect(Set(results.map(\.0)).count == 1)
             #expect(results.filter { !$0.1 }.count == 1)
             #expect(results.filter { $0.1 }.count == 49)
-            let stored = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            let stored = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(stored == 1)
         }
     }
@@ -173,7 +173,7 @@ struct MealServiceTests {
             let byCard = try await services.meals.log(MealDraft(siteCode: "LY-01", cardNo: "CARD-6", slot: "lunch", priceFen: nil), by: .testAdmin)
             #expect(byCard.meal.priceFen == 1000)  // the site's default price
             #expect(byCard.meal.servedOn.description == "2026-11-22")  // today in Asia/Shanghai
-            let count = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            let count = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(count == 1)
         }
     }
@@ -196,7 +196,7 @@ struct MealServiceTests {
             #expect(corrected.id != meal.id)
             let all = try await services.meals.list(.init(dinerID: d), by: .testAdmin).items
             #expect(all.map(\.status) == [.void, .valid])
-            let audits = try await services.db.read { session in
+            let audits = try await services.db.session { session in
                 try session.query("SELECT action FROM audit_log WHERE entity = 'meal' ORDER BY id").rows.map { try $0.decode(0, as: String.self) }
             }
             #expect(audits == ["meal.create", "meal.void", "meal.create"])
@@ -208,13 +208,13 @@ struct MealServiceTests {
             try await Fixtures.site(services, "LY-01")
             let d = try await Fixtures.diner(services, born: "1940-05-05", serial: 8).diner.id
             let october = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: d, on: "2026-10-10"), by: .testAdmin).meal
-            try await services.db.write { session in
+            try await services.db.transaction { session in
                 try session.query("INSERT INTO claim (site_code, month, status, submitted_at) VALUES ('LY-01', '2026-10-01', 'submitted', now())")
             }
             let late = await Self.code { _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: d, on: "2026-10-11"), by: .testAdmin) }
             #expect(late == .periodClosed)
             _ = try await services.meals.void(october.id, reason: "diner was in hospital", by: .testAdmin)
-            let adjustment = try await services.db.read { session in
+            let adjustment = try await services.db.session { session in
                 try session.query("SELECT subsidy_fen, reason, claim_id FROM claim_adjustment WHERE meal_id = $1", [october.id]).first.map {
                     (try $0.decode(0, as: Int.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int?.self))
                 }
@@ -330,7 +330,7 @@ struct MealServiceTests {
             #expect(lookup.today.slots.map(\.subsidyFen) == [0, 400])
             let byID = try await services.diners.lookup(residentID: d.diner.residentID.lowercased(), cardNo: nil, by: .testOperator("ELSEWHERE"))
             #expect(byID.diner.diner.id == d.diner.id)
-            let count = try await services.db.read { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
+            let count = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(count == 1)
         }
     }

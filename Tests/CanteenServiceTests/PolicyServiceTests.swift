@@ -27,7 +27,7 @@ struct PolicyServiceTests {
             let later = try await services.policies.current(on: LocalDate(iso: "2027-01-01")!)
             #expect(later.tiers.map(\.subsidyFen) == [300, 500])
             #expect(later.maxSubsidizedMealsPerDay == 2)
-            let audited = try await services.db.read { try $0.query("SELECT count(*) FROM audit_log WHERE entity = 'policy'").first!.decode(0, as: Int.self) }
+            let audited = try await services.db.session { try $0.query("SELECT count(*) FROM audit_log WHERE entity = 'policy'").first!.decode(0, as: Int.self) }
             #expect(audited == 1)
         }
     }

@@ -12,7 +12,7 @@ struct SiteServiceTests {
     }
 
     static func count(_ services: CanteenServices, _ sql: String) async throws -> Int {
-        try await services.db.read { try $0.query(sql).first!.decode(0, as: Int.self) }
+        try await services.db.session { try $0.query(sql).first!.decode(0, as: Int.self) }
     }
 
     @Test func createsReadsAndAuditsASite() async throws {
@@ -21,7 +21,7 @@ struct SiteServiceTests {
             #expect(created.status == .operating)
             let read = try await services.sites.get("LY-01", by: .testAdmin)
             #expect(read == created)
-            let audit = try await services.db.read { session in
+            let audit = try await services.db.session { session in
                 try session.query("SELECT actor, action, entity, entity_id, detail->>'name' FROM audit_log").rows.map {
                     [try $0.decode(0, as: String.self), try $0.decode(1), try $0.decode(2), try $0.decode(3), try $0.decode(4)]
                 }
@@ -118,7 +118,7 @@ struct SiteServiceTests {
             let closed = try await services.sites.close("LY-01", on: LocalDate(iso: "2026-11-20")!, by: .testBureau)
             #expect(closed.status == .closed)
             #expect(closed.site.closesOn == LocalDate(iso: "2026-11-20"))
-            let detail = try await services.db.read { session in
+            let detail = try await services.db.session { session in
                 try session.query("SELECT actor, detail::text FROM audit_log WHERE action = 'site.update'").rows.map {
                     (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self))
                 }
