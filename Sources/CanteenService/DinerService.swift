@@ -18,7 +18,7 @@ public struct DinerService: Sendable {
     static let columns = """
         d.id, d.name, d.resident_id, d.sex, d.birth_date, d.phone, d.address, d.community, d.home_site, d.card_no,
         coalesce((SELECT ds.status FROM diner_status ds WHERE ds.diner_id = d.id AND ds.effective_on <= $1::date
-                  ORDER BY ds.effective_on DESC LIMIT 1), 'active'),
+                  ORDER BY ds.effective_on DESC LIMIT 1), 'active') AS status,
         d.registered_at
         """
 
@@ -208,19 +208,20 @@ public struct DinerService: Sendable {
         return try diner(from: row, clock: clock)
     }
 
+    /// A diner from a row of `columns`, by column name.
     static func diner(from row: Row, clock: BusinessClock) throws -> Diner {
         Diner(
-            id: try row.decode(0),
-            name: try row.decode(1),
-            residentID: try row.decode(2),
-            sex: try Sex(stored: try row.decode(3)),
-            birthDate: try row.decode(4),
-            phone: try row.decode(5),
-            address: try row.decode(6),
-            community: try row.decode(7),
-            homeSite: try row.decode(8),
-            cardNo: try row.decode(9),
-            status: try DinerStatus(stored: try row.decode(10)),
-            registeredAt: clock.timestamp(try row.decode(11, as: Date.self)))
+            id: try row.decode("id"),
+            name: try row.decode("name"),
+            residentID: try row.decode("resident_id"),
+            sex: try Sex(stored: try row.decode("sex")),
+            birthDate: try row.decode("birth_date"),
+            phone: try row.decode("phone"),
+            address: try row.decode("address"),
+            community: try row.decode("community"),
+            homeSite: try row.decode("home_site"),
+            cardNo: try row.decode("card_no"),
+            status: try DinerStatus(stored: try row.decode("status")),
+            registeredAt: clock.timestamp(try row.decode("registered_at", as: Date.self)))
     }
 }

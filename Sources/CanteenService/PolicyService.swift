@@ -78,12 +78,13 @@ public struct PolicyService: Sendable {
         var policies: [SubsidyPolicy] = []
         var current: (id: Int, from: LocalDate, cap: Int?, tiers: [SubsidyTier])?
         for row in rows.rows {
-            let id: Int = try row.decode(0)
+            let id: Int = try row.decode("id")
             if current?.id != id {
                 if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
-                current = (id, try row.decode(1), try row.decode(2), [])
+                current = (id, try row.decode("effective_from"), try row.decode("max_subsidized_meals_per_day"), [])
             }
-            current?.tiers.append(SubsidyTier(label: try row.decode(3), minAge: try row.decode(4), maxAge: try row.decode(5), subsidyFen: try row.decode(6)))
+            current?.tiers.append(SubsidyTier(label: try row.decode("label"), minAge: try row.decode("min_age"), maxAge: try row.decode("max_age"),
+                                              subsidyFen: try row.decode("subsidy_fen")))
         }
         if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
         return PolicyBook(policies)

@@ -103,19 +103,20 @@ public struct SiteService: Sendable {
          site.phone, site.opensOn, site.closesOn, TextArray(site.slots.map(\.rawValue)), site.defaultPriceFen]
     }
 
+    /// A site from a row of `columns`, by column name.
     static func site(from row: Row) throws -> Site {
         Site(
-            code: try row.decode(0),
-            name: try row.decode(1),
-            kind: try SiteKind(stored: try row.decode(2)),
-            street: try row.decode(3),
-            community: try row.decode(4),
-            address: try row.decode(5),
-            operatorName: try row.decode(6),
-            phone: try row.decode(7),
-            opensOn: try row.decode(8),
-            closesOn: try row.decode(9),
-            slots: try row.decode(10, as: TextArray.self).elements.compactMap(Slot.init(rawValue:)),
-            defaultPriceFen: try row.decode(11))
+            code: try row.decode("code"),
+            name: try row.decode("name"),
+            kind: try SiteKind(stored: try row.decode("kind")),
+            street: try row.decode("street"),
+            community: try row.decode("community"),
+            address: try row.decode("address"),
+            operatorName: try row.decode("operator"),
+            phone: try row.decode("phone"),
+            opensOn: try row.decode("opens_on"),
+            closesOn: try row.decode("closes_on"),
+            slots: try row.decode("slots", as: TextArray.self).elements.map { try Slot(stored: $0) },
+            defaultPriceFen: try row.decode("default_price_fen"))
     }
 }
