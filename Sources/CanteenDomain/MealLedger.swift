@@ -125,6 +125,12 @@ public struct MealLedger: Sendable {
         self.policies = policies
     }
 
+    /// Room for the facts and decisions of about `meals` meals (an import's rows).
+    public mutating func reserveCapacity(meals: Int) {
+        days.reserveCapacity(meals)
+        keys.reserveCapacity(meals)
+    }
+
     /// Adds a diner and the references that name it.
     public mutating func add(_ diner: DinerRecord, residentID: String?, cardNo: String?) {
         diners[diner.id] = diner

@@ -63,6 +63,8 @@ extension String {
 
     /// Trims spaces, tabs, new lines and the full-width space U+3000.
     public func trimmingWhitespace() -> String {
+        // Most fields (a CSV's millions) start and end with a visible ASCII character: no work.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return self }
         let scalars = unicodeScalars
         let isSpace: (Unicode.Scalar) -> Bool = { $0.properties.isWhitespace }
         guard let start = scalars.firstIndex(where: { !isSpace($0) }),

@@ -43,7 +43,13 @@ struct MealStore: Sendable {
     /// Decides and stores the items at `indices`; answers those that must be decided again.
     private func logOnce(_ items: [Item], _ indices: [Int], today: LocalDate, _ write: Write, _ session: Session,
                          into outcomes: inout [Outcome?]) throws -> [Int] {
-        var ledger = try facts(for: indices.map { Need(items[$0].request, today: today) }, session)
+        let needs = indices.map { Need(items[$0].request, today: today) }
+        if write == .bulk {
+            // COPY cannot check a month against its claim: take the period locks first, so the
+            // facts read after them show every month closed before this import.
+            try lockPeriods(of: needs, session)
+        }
+        var ledger = try facts(for: needs, session)
         var decisions: [(index: Int, decision: MealDecision)] = []
         for (position, index) in indices.enumerated() {
             decisions.append((index, ledger.decide(items[index].request, requestHash: items[index].requestHash,
@@ -139,7 +145,10 @@ struct MealStore: Sendable {
         }
         let periodList = periods.sorted { ($0.siteCode, $0.month) < ($1.siteCode, $1.month) }
         let keyList = Array(keys)
-        let rows = try session.queryPrepared(Self.factsStatement, [
+        // A file's thousands of keys are joined in the "C" collation (a sort by bytes); a counter's
+        // few are looked up through the key's index, which only the default collation can use.
+        let statement = keyList.count > 100 ? Self.bulkFactsStatement : Self.factsStatement
+        let rows = try session.queryPrepared(statement, [
             IntArray(dinerIDs.sorted()), TextArray(residentIDs.sorted()), TextArray(cards.sorted()),
             TextArray(dates.sorted().map(\.description)),
             TextArray(periodList.map(\.siteCode)), TextArray(periodList.map(\.month.firstDay.description)),
@@ -175,6 +184,7 @@ struct MealStore: Sendable {
         guard let version else { throw CanteenError.internalFailure() }
         let catalog = try catalog.snapshot(version: version, session)
         var ledger = MealLedger(sites: catalog.sites, policies: catalog.policies)
+        ledger.reserveCapacity(meals: needs.count + meals.count)
         for diner in dinerRows {
             ledger.add(DinerRecord(id: diner.id, birthDate: diner.birth, homeSite: diner.home, statusHistory: statuses[diner.id] ?? []),
                        residentID: diner.residentID, cardNo: diner.card)
@@ -188,8 +198,21 @@ struct MealStore: Sendable {
         return ledger
     }
 
+    /// Takes the shared period locks of `needs`' sites and months, in a stable order.
+    func lockPeriods(of needs: [Need], _ session: Session) throws {
+        let periods = Set(needs.compactMap { need in need.siteCode.map { SiteMonth($0, need.date.yearMonth) } })
+            .sorted { ($0.siteCode, $0.month) < ($1.siteCode, $1.month) }
+        try session.query("""
+            SELECT count(pg_advisory_xact_lock_shared(k)) AS n
+            FROM (SELECT DISTINCT period_lock_key(s, m) AS k FROM unnest($1::text[], $2::date[]) AS p (s, m) ORDER BY 1) keys
+            """, [TextArray(periods.map(\.siteCode)), TextArray(periods.map(\.month.firstDay.description))])
+    }
+
     /// The facts as rows of one shape: `kind` and a few typed columns, read by name above.
-    static let factsStatement = """
+    static let factsStatement = facts(keyJoin: "m.idempotency_key = k.key")
+    static let bulkFactsStatement = facts(keyJoin: "m.idempotency_key COLLATE \"C\" = k.key COLLATE \"C\"")
+
+    static func facts(keyJoin: String) -> String { """
         WITH locks AS MATERIALIZED (
             SELECT count(pg_advisory_xact_lock_shared(k)) AS n
             FROM (SELECT DISTINCT period_lock_key(s, m) AS k FROM unnest($5::text[], $6::date[]) AS p (s, m) ORDER BY 1) keys
@@ -213,12 +236,13 @@ struct MealStore: Sendable {
         UNION ALL
         SELECT 'key', NULL, m.id, NULL, NULL, NULL, m.site_code, m.idempotency_key, m.request_hash
         FROM unnest($7::text[], $8::text[]) AS k (site_code, key)
-        JOIN meal m ON m.site_code = k.site_code AND m.idempotency_key = k.key
+        JOIN meal m ON m.site_code = k.site_code AND \(keyJoin)
         UNION ALL
         SELECT 'closed', NULL, NULL, NULL, NULL, c.month, c.site_code, NULL, NULL
         FROM unnest($5::text[], $6::date[]) AS p (site_code, month)
         JOIN claim c ON c.site_code = p.site_code AND c.month = p.month AND c.status = ANY ($9::text[])
         """
+    }
 
     // MARK: the write
 
@@ -253,7 +277,10 @@ struct MealStore: Sendable {
                 TextArray(ClaimStatus.periodClosing.map(\.rawValue)),
             ]).rows
         case .bulk:
-            rows = try bulkInsert(meals, session)
+            switch try bulkInsert(meals, session) {
+            case .stored(let stored): return stored
+            case .rows(let bulkRows): rows = bulkRows
+            }
         }
         var stored: [DinerDate: [Slot: Stored]] = [:]
         for row in rows {
@@ -294,49 +321,69 @@ struct MealStore: Sendable {
         SELECT \(storedColumns) FROM inserted
         """
 
-    /// An import's meals: COPY into a staging table, then one INSERT. The plain INSERT stores all
-    /// or fails on a unique index a concurrent writer took since the facts were read; then it is
-    /// redone with ON CONFLICT DO NOTHING and the rows left out are decided again.
-    private func bulkInsert(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [Row] {
-        try session.executeScript("""
-            CREATE TEMP TABLE IF NOT EXISTS meal_staging (
-                ord integer, diner_id bigint, site_code text, served_on date, slot text, price_fen integer, delivery boolean,
-                age integer, bracket text, subsidy_fen integer, subsidy_seq smallint, idempotency_key text, request_hash text,
-                created_by text
-            ) ON COMMIT DROP;
-            TRUNCATE meal_staging
-            """)
+    /// An import's meals: ids from the meal sequence, then COPY straight into `meal` (the period
+    /// locks were taken before the facts were read, so their closed months are current). If a
+    /// concurrent writer took a unique key since, the COPY fails whole; then the rows go through
+    /// a staging table and `INSERT … ON CONFLICT DO NOTHING`, and the rows left out are decided
+    /// again.
+    private func bulkInsert(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> BulkResult {
+        // A block of ids in one call (a nextval per row costs seconds for a large file). A counter
+        // meal that took an id inside the block between nextval and setval makes one of the two
+        // inserts meet the primary key: this COPY falls back below, or the counter's meal is
+        // decided again with a fresh id; neither is lost or doubled.
+        let first: Int = try session.query("""
+            SELECT setval(pg_get_serial_sequence('meal', 'id'), nextval(pg_get_serial_sequence('meal', 'id')) + $1 - 1) - $1 + 1 AS first
+            """, [meals.count]).one().decode("first")
+        let ids = first..<(first + meals.count)
         var copy = CopyText()
-        for (ord, entry) in meals.enumerated() {
+        for (id, entry) in zip(ids, meals) {
             let m = entry.meal
-            copy.row([String(ord), String(m.dinerID), m.siteCode, m.servedOn.description, m.slot.rawValue, String(m.priceFen),
+            copy.row([String(id), String(m.dinerID), m.siteCode, m.servedOn.description, m.slot.rawValue, String(m.priceFen),
                       m.delivery ? "t" : "f", String(m.age), m.bracket, String(m.subsidyFen), m.subsidyPlace.map(String.init),
                       m.idempotencyKey, m.requestHash, entry.actor])
         }
-        _ = try session.copyIn("COPY meal_staging FROM STDIN") { writer in try copy.send(to: writer) }
-        let insert = { (onConflict: String) in
-            try session.query("""
-                INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                                  idempotency_key, request_hash, created_by)
-                SELECT diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                       idempotency_key, request_hash, created_by
-                FROM meal_staging i
-                WHERE NOT EXISTS (SELECT 1 FROM claim c WHERE c.site_code = i.site_code
-                                  AND c.month = date_trunc('month', i.served_on)::date AND c.status = ANY ($1::text[]))
-                ORDER BY ord
-                \(onConflict)
-                RETURNING \(Self.storedColumns)
-                """, [TextArray(ClaimStatus.periodClosing.map(\.rawValue))]).rows
-        }
         try session.executeScript("SAVEPOINT meal_bulk")
         do {
-            let rows = try insert("")
+            _ = try session.copyIn("""
+                COPY meal (id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                           idempotency_key, request_hash, created_by) FROM STDIN
+                """) { writer in try copy.send(to: writer) }
             try session.executeScript("RELEASE SAVEPOINT meal_bulk")
-            return rows
+            let createdAt: Date = try session.query("SELECT now() AS now").one().decode("now")
+            var stored: [DinerDate: [Slot: Stored]] = [:]
+            for (id, entry) in zip(ids, meals) {
+                stored[DinerDate(entry.meal.dinerID, entry.meal.servedOn), default: [:]][entry.meal.slot] = Stored(id: id, createdAt: createdAt)
+            }
+            return .stored(stored)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             try session.executeScript("ROLLBACK TO SAVEPOINT meal_bulk")
-            return try insert("ON CONFLICT DO NOTHING")
         }
+        try session.executeScript("""
+            CREATE TEMP TABLE IF NOT EXISTS meal_staging (LIKE meal INCLUDING DEFAULTS) ON COMMIT DROP;
+            TRUNCATE meal_staging
+            """)
+        _ = try session.copyIn("""
+            COPY meal_staging (id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                               idempotency_key, request_hash, created_by) FROM STDIN
+            """) { writer in try copy.send(to: writer) }
+        return .rows(try session.query("""
+            INSERT INTO meal (id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                              idempotency_key, request_hash, created_by)
+            SELECT id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
+                   idempotency_key, request_hash, created_by
+            FROM meal_staging i
+            WHERE NOT EXISTS (SELECT 1 FROM claim c WHERE c.site_code = i.site_code
+                              AND c.month = date_trunc('month', i.served_on)::date AND c.status = ANY ($1::text[]))
+            ORDER BY id
+            ON CONFLICT DO NOTHING
+            RETURNING \(Self.storedColumns)
+            """, [TextArray(ClaimStatus.periodClosing.map(\.rawValue))]).rows)
+    }
+
+    /// What a bulk write answers: the stored meals, or rows to read them from.
+    private enum BulkResult {
+        case stored([DinerDate: [Slot: Stored]])
+        case rows([Row])
     }
 }
 

@@ -198,15 +198,20 @@ public struct TextArray: PostgresCodable, Equatable {
     public init(_ elements: [String]) { self.elements = elements }
 
     public var postgresText: String? {
-        let quoted = elements.map { element -> String in
-            var out = "\""
-            for ch in element {
-                if ch == "\"" || ch == "\\" { out.append("\\") }
-                out.append(ch)
+        // Bytes, not Characters: an import sends arrays of hundreds of thousands of values.
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(elements.reduce(2) { $0 + $1.utf8.count + 3 })
+        for (i, element) in elements.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
             }
-            return out + "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return "{" + quoted.joined(separator: ",") + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func decode(postgresText: String?) throws -> TextArray {

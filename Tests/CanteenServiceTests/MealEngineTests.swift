@@ -1,5 +1,6 @@
 import CanteenDomain
-import CanteenService
+@testable import CanteenService
+import Postgres
 import Foundation
 import Testing
 import TestSupport
@@ -165,6 +166,37 @@ struct MealEngineTests {
             #expect(Set(singles.compactMap(\.code)).isSuperset(of: ["diner_inactive", "duplicate_meal", "site_not_operating"]), "\(note)")
             #expect(singles.contains { $0.code == nil && $0.subsidyFen == 0 }, "\(note)")
             #expect(singles.contains { ($0.subsidyFen ?? 0) > 0 && $0.payableFen == 0 }, "\(note)")
+        }
+    }
+
+    /// An import's COPY meets a unique key a counter meal took after the facts were read: the
+    /// rows go in through the staging table instead, every one but the one that lost.
+    @Test func aBulkWriteThatMeetsAUniqueKeyStoresTheOthers() async throws {
+        try await TestDatabase.withServices { services in
+            try await Fixtures.site(services, "LY-01")
+            let diner = try await Fixtures.diner(services, born: "1940-05-05", serial: 1).diner.id
+            let today = LocalDate(year: 2026, month: 11, day: 22)!
+            let store = services.meals.store
+            let requests = try ["lunch", "dinner"].map { slot in
+                try MealDraft(siteCode: "LY-01", dinerID: diner, slot: slot, priceFen: 1000, servedOn: "2026-11-02").validated(today: today, idempotencyKey: nil)
+            }
+            // The facts as the import read them, before the counter logged lunch.
+            var ledger = try await services.db.session { session in
+                try store.facts(for: requests.map { MealStore.Need($0, today: today) }, session)
+            }
+            _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: diner, slot: "lunch", on: "2026-11-02"), by: .testAdmin)
+            let priced = requests.enumerated().compactMap { index, request -> (meal: PricedMeal, actor: String)? in
+                if case .create(let meal) = ledger.decide(request, requestHash: MealService.requestHash(request), today: today, index: index) {
+                    return (meal, "test-import")
+                }
+                return nil
+            }
+            #expect(priced.count == 2)
+            let stored = try await services.db.transaction { session in try store.insert(priced, .bulk, session) }
+            #expect(stored[DinerDate(diner, LocalDate(year: 2026, month: 11, day: 2)!)]?.keys.sorted() == [.dinner])
+            let meals = try await services.meals.list(.init(dinerID: diner), by: .testAdmin).items
+            #expect(meals.map(\.slot) == [.lunch, .dinner])
+            #expect(meals.map(\.id) == meals.map(\.id).sorted())
         }
     }
 
