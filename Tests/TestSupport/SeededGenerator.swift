@@ -1,3 +1,4 @@
+import CanteenDomain
 import Foundation
 
 /// A reproducible random number generator for tests (SplitMix64). Each run takes a fresh seed
@@ -5,11 +6,11 @@ import Foundation
 /// run can be repeated exactly.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public let seed: UInt64
-    private var state: UInt64
+    private var generator: SplitMix64
 
     public init(seed: UInt64) {
         self.seed = seed
-        self.state = seed
+        self.generator = SplitMix64(seed: seed)
     }
 
     /// The seed from `CANTEEN_TEST_SEED`, else a random one.
@@ -25,11 +26,5 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// For failure messages: how to run this case again.
     public var note: String { "seed \(seed) (CANTEEN_TEST_SEED=\(seed) repeats it)" }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 }
