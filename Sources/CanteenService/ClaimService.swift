@@ -147,7 +147,7 @@ public struct ClaimService: Sendable {
                 (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
                  FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
                 (SELECT count(*) FROM m WHERE valid AND late)
-            """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays, TextArray(ClaimStatus.periodClosing.map(\.rawValue))]).one()
+            """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays, ClaimStatus.periodClosingParameter]).one()
     }
 
     /// Valid meals of the month on days the diner's status was not active. Only diners who
@@ -256,7 +256,7 @@ public struct ClaimService: Sendable {
                     DELETE FROM claim_adjustment a
                     WHERE a.site_code = $1 AND a.served_on >= $2 AND a.served_on < $3
                       AND (a.claim_id IS NULL OR a.claim_id IN (SELECT id FROM claim WHERE NOT status = ANY ($4::text[])))
-                    """, [siteCode, month.firstDay, month.next.firstDay, TextArray(ClaimStatus.periodClosing.map(\.rawValue))])
+                    """, [siteCode, month.firstDay, month.next.firstDay, ClaimStatus.periodClosingParameter])
             }
             var detail = ["from": status.rawValue, "to": next.rawValue]
             if let reason { detail["reason"] = reason }

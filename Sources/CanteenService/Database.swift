@@ -84,3 +84,8 @@ enum ConstraintErrors {
         }
     }
 }
+
+extension ClaimStatus {
+    /// `periodClosing` as the `text[]` parameter every "is this month closed?" query takes.
+    static let periodClosingParameter = TextArray(periodClosing.map(\.rawValue))
+}

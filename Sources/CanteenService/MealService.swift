@@ -227,7 +227,7 @@ public struct MealService: Sendable {
                 """, [id, reason, actor.name])
             let closed = try !session.query("""
                 SELECT 1 FROM claim WHERE site_code = $1 AND month = date_trunc('month', $2::date)::date AND status = ANY ($3::text[])
-                """, [site, servedOn, TextArray(ClaimStatus.periodClosing.map(\.rawValue))]).isEmpty
+                """, [site, servedOn, ClaimStatus.periodClosingParameter]).isEmpty
             var adjustment: Int?
             if closed, before.subsidyFen > 0 {
                 adjustment = -before.subsidyFen

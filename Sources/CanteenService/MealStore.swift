@@ -153,7 +153,7 @@ struct MealStore: Sendable {
             TextArray(dates.sorted().map(\.description)),
             TextArray(periodList.map(\.siteCode)), TextArray(periodList.map(\.month.firstDay.description)),
             TextArray(keyList.map(\.siteCode)), TextArray(keyList.map(\.key)),
-            TextArray(ClaimStatus.periodClosing.map(\.rawValue)),
+            ClaimStatus.periodClosingParameter,
         ]).rows
         var version: Int?
         var statuses: [Int: [(LocalDate, DinerStatus)]] = [:]
@@ -198,14 +198,20 @@ struct MealStore: Sendable {
         return ledger
     }
 
+    /// The select list that takes the shared period locks (against a claim being submitted) of
+    /// the sites and months in two array parameters, in a stable order; answers `n`.
+    static func periodLocks(sites: String, months: String) -> String {
+        """
+        count(pg_advisory_xact_lock_shared(k)) AS n
+        FROM (SELECT DISTINCT period_lock_key(s, m) AS k FROM unnest(\(sites)::text[], \(months)::date[]) AS p (s, m) ORDER BY 1) keys
+        """
+    }
+
     /// Takes the shared period locks of `needs`' sites and months, in a stable order.
     func lockPeriods(of needs: [Need], _ session: Session) throws {
         let periods = Set(needs.compactMap { need in need.siteCode.map { SiteMonth($0, need.date.yearMonth) } })
             .sorted { ($0.siteCode, $0.month) < ($1.siteCode, $1.month) }
-        try session.query("""
-            SELECT count(pg_advisory_xact_lock_shared(k)) AS n
-            FROM (SELECT DISTINCT period_lock_key(s, m) AS k FROM unnest($1::text[], $2::date[]) AS p (s, m) ORDER BY 1) keys
-            """, [TextArray(periods.map(\.siteCode)), TextArray(periods.map(\.month.firstDay.description))])
+        try session.query("SELECT \(Self.periodLocks(sites: "$1", months: "$2"))", [TextArray(periods.map(\.siteCode)), TextArray(periods.map(\.month.firstDay.description))])
     }
 
     /// The facts as rows of one shape: `kind` and a few typed columns, read by name above.
@@ -213,10 +219,7 @@ struct MealStore: Sendable {
     static let bulkFactsStatement = facts(keyJoin: "m.idempotency_key COLLATE \"C\" = k.key COLLATE \"C\"")
 
     static func facts(keyJoin: String) -> String { """
-        WITH locks AS MATERIALIZED (
-            SELECT count(pg_advisory_xact_lock_shared(k)) AS n
-            FROM (SELECT DISTINCT period_lock_key(s, m) AS k FROM unnest($5::text[], $6::date[]) AS p (s, m) ORDER BY 1) keys
-        ),
+        WITH locks AS MATERIALIZED (SELECT \(periodLocks(sites: "$5", months: "$6"))),
         d AS MATERIALIZED (
             SELECT id, birth_date, home_site, resident_id, card_no FROM diner
             WHERE id = ANY ($1::bigint[]) OR resident_id = ANY ($2::text[]) OR card_no = ANY ($3::text[])
@@ -274,7 +277,7 @@ struct MealStore: Sendable {
                 IntArray(meals.map(\.meal.age)), TextArray(meals.map(\.meal.bracket)), IntArray(meals.map(\.meal.subsidyFen)),
                 NullableTextArray(meals.map { $0.meal.subsidyPlace.map(String.init) }), NullableTextArray(meals.map(\.meal.idempotencyKey)),
                 TextArray(meals.map(\.meal.requestHash)), TextArray(meals.map(\.actor)),
-                TextArray(ClaimStatus.periodClosing.map(\.rawValue)),
+                ClaimStatus.periodClosingParameter,
             ]).rows
         case .bulk:
             switch try bulkInsert(meals, session) {
@@ -377,7 +380,7 @@ struct MealStore: Sendable {
             ORDER BY id
             ON CONFLICT DO NOTHING
             RETURNING \(Self.storedColumns)
-            """, [TextArray(ClaimStatus.periodClosing.map(\.rawValue))]).rows)
+            """, [ClaimStatus.periodClosingParameter]).rows)
     }
 
     /// What a bulk write answers: the stored meals, or rows to read them from.
