@@ -24,9 +24,10 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(plans: PreparedPlans = .automatic,
+                                         _ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
         do {
-            return try await pool.withTransaction(body)
+            return try await pool.withTransaction(plans: plans, body)
         } catch {
             throw mapped(error)
         }

@@ -65,7 +65,10 @@ public struct MealService: Sendable {
     static func logEach(_ items: [MealStore.Item], db: Database, store: MealStore, today: LocalDate) async
         -> [Result<MealStore.Outcome, any Error>] {
         do {
-            return try await db.transaction { session in try store.log(items, today: today, .counter, session) }.map { .success($0) }
+            // The counter's few statements run thousands of times a minute: planned once each.
+            return try await db.transaction(plans: .generic) { session in
+                try store.log(items, today: today, .counter, session)
+            }.map { .success($0) }
         } catch {
             if items.count == 1 || isUnavailable(error) {
                 return Array(repeating: .failure(error), count: items.count)

@@ -45,8 +45,9 @@ public final class PostgresPool: Sendable {
 
     /// Runs `body` in a transaction on one pooled connection: committed when it
     /// returns, rolled back when it throws or the calling task is cancelled.
-    public func withTransaction<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
-        try await withSession { session in try session.transaction(body) }
+    public func withTransaction<T: Sendable>(plans: PreparedPlans = .automatic,
+                                             _ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+        try await withSession { session in try session.transaction(plans: plans, body) }
     }
 
     /// Closes idle connections and refuses new work; waiting callers get `poolClosed`.

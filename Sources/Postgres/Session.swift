@@ -8,6 +8,24 @@ final class JobCancellation: Sendable {
     func cancel() { flag.set() }
 }
 
+/// How PostgreSQL plans the prepared statements (`Session.queryPrepared`) of a transaction.
+public enum PreparedPlans: Sendable {
+    /// PostgreSQL's own choice: a plan made for each call's values for the first five calls,
+    /// then the generic plan only if its estimated cost is not higher.
+    case automatic
+    /// The statement's one generic plan, made once per connection. For short statements run
+    /// thousands of times whose parameters are arrays: PostgreSQL cannot tell an array's length
+    /// from a generic plan, rates it costlier, and otherwise plans such a statement again on every call.
+    case generic
+
+    var begin: String {
+        switch self {
+        case .automatic: "BEGIN"
+        case .generic: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
+        }
+    }
+}
+
 /// The synchronous statement API of one connection, valid only inside the closure
 /// that `PostgresPool.withSession` / `withTransaction` runs on the connection's
 /// own serial queue. It is deliberately not `Sendable`.
@@ -66,8 +84,8 @@ public struct Session {
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it
     /// throws or when the task that asked for this work was cancelled.
-    public func transaction<T>(_ body: (Session) throws -> T) throws -> T {
-        try executeScript("BEGIN")
+    public func transaction<T>(plans: PreparedPlans = .automatic, _ body: (Session) throws -> T) throws -> T {
+        try executeScript(plans.begin)
         do {
             let value = try body(self)
             try checkCancelled()
