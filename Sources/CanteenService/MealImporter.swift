@@ -109,7 +109,7 @@ public struct MealImporter: Sendable {
         let outcomes = try await db.transaction { session -> [MealStore.Outcome] in
             // Room to sort and hash a file's facts and rows in memory (this transaction only).
             try session.executeScript("SET LOCAL work_mem = '256MB'")
-            let outcomes = try store.log(items, today: today, .bulk, session)
+            let outcomes = try store.logBulk(items, today: today, session)
             let ids = outcomes.compactMap { outcome -> Int? in if case .created(let meal) = outcome { meal.id } else { nil } }
             if let first = ids.min(), let last = ids.max() {
                 try Audit.record(session, actor: actor, action: "meal.import", entity: .meal, entityID: siteCode,

@@ -57,27 +57,25 @@ public struct MealService: Sendable {
         SHA256Hex.of(Array(request.canonicalContent.utf8))
     }
 
-    /// Logs each meal independently, in one transaction, and answers one result per meal, in
-    /// order. Should the transaction fail as a whole (a constraint or a cast no check foresaw),
-    /// the meals are logged again one at a time, in order, so whatever is wrong with one meal
-    /// never fails its neighbours. Only a lost database fails them all: nothing of theirs is
-    /// known to be stored, and a retry with their keys is safe.
+    /// Logs each meal independently and answers one result per meal, in order (one transaction
+    /// per pass, `MealStore.logCommitting`). Meals whose pass failed as a whole (a constraint or
+    /// a cast no check foresaw) are logged again one at a time, in order, so whatever is wrong
+    /// with one meal never fails its neighbours. Only a lost database fails them all: nothing of
+    /// theirs is known to be stored, and a retry with their keys is safe.
     static func logEach(_ items: [MealStore.Item], db: Database, store: MealStore, today: LocalDate) async
         -> [Result<MealStore.Outcome, any Error>] {
+        var results: [Result<MealStore.Outcome, any Error>]
         do {
-            // The counter's few statements run thousands of times a minute: planned once each.
-            return try await db.transaction(plans: .generic) { session in
-                try store.log(items, today: today, .counter, session)
-            }.map { .success($0) }
+            results = try await db.session { session in store.logCommitting(items, today: today, session) }
+                .map { $0.mapError { db.mapped($0) } }
         } catch {
-            if items.count == 1 || isUnavailable(error) {
-                return Array(repeating: .failure(error), count: items.count)
-            }
-            var results: [Result<MealStore.Outcome, any Error>] = []
-            results.reserveCapacity(items.count)
-            for item in items { results += await logEach([item], db: db, store: store, today: today) }
-            return results
+            results = Array(repeating: .failure(error), count: items.count)
         }
+        let failed = results.indices.filter { if case .failure = results[$0] { true } else { false } }
+        let unavailable = failed.contains { if case .failure(let error) = results[$0] { isUnavailable(error) } else { false } }
+        guard !failed.isEmpty, items.count > 1, !unavailable else { return results }
+        for index in failed { results[index] = await logEach([items[index]], db: db, store: store, today: today)[0] }
+        return results
     }
 
     static func isUnavailable(_ error: any Error) -> Bool {
@@ -109,7 +107,7 @@ public struct MealService: Sendable {
 
     public static let maximumBatch = 1000
 
-    /// Logs up to 1000 meals, each independently and in order, in one transaction; results come
+    /// Logs up to 1000 meals, each independently and in order (a transaction per pass, as at the counter); results come
     /// in request order.
     public func logBatch(_ drafts: [MealDraft], by actor: Principal) async throws -> [BatchResult] {
         try actor.require(.admin, .operator)

@@ -25,14 +25,35 @@ struct MealStore: Sendable {
         case refused(CanteenError)
     }
 
-    /// Logs `items` in order inside the caller's transaction. Concurrent writers can take a slot,
-    /// a key or a daily-cap place between the read and the write: the items that lost are
-    /// decided again on fresh facts (a bounded number of times).
-    func log(_ items: [Item], today: LocalDate, _ write: Write, _ session: Session) throws -> [Outcome] {
+    /// Logs `items` in order — a counter group or a batch — outside any transaction. Each pass is
+    /// one transaction of two round trips: begin and read the facts; write and commit. Concurrent
+    /// writers can take a slot, a key or a daily-cap place between the read and the write: the
+    /// items that lost are decided again in a new pass, a bounded number of times. Each item
+    /// answers its outcome, or the failure of the pass it was in (items of earlier passes, already
+    /// committed, keep theirs).
+    func logCommitting(_ items: [Item], today: LocalDate, _ session: Session) -> [Result<Outcome, any Error>] {
+        var outcomes = [Outcome?](repeating: nil, count: items.count)
+        var pending = Array(items.indices)
+        var failure: any Error = PostgresError(kind: .server, sqlState: .serializationFailure, serverMessage: "meals kept conflicting")
+        for _ in 0..<5 where !pending.isEmpty {
+            do {
+                pending = try pass(items, pending, today: today, .counter, session, into: &outcomes)
+            } catch {
+                session.rollbackQuietly()
+                failure = error
+                break
+            }
+        }
+        return outcomes.map { outcome in outcome.map { .success($0) } ?? .failure(failure) }
+    }
+
+    /// Logs an import's rows in order inside the caller's transaction, decided again on fresh
+    /// facts when a concurrent writer beat them (a bounded number of times).
+    func logBulk(_ items: [Item], today: LocalDate, _ session: Session) throws -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: items.count)
         var pending = Array(items.indices)
         for _ in 0..<5 where !pending.isEmpty {
-            pending = try logOnce(items, pending, today: today, write, session, into: &outcomes)
+            pending = try pass(items, pending, today: today, .bulk, session, into: &outcomes)
         }
         guard pending.isEmpty else {
             throw PostgresError(kind: .server, sqlState: .serializationFailure, serverMessage: "meals kept conflicting")
@@ -41,15 +62,17 @@ struct MealStore: Sendable {
     }
 
     /// Decides and stores the items at `indices`; answers those that must be decided again.
-    private func logOnce(_ items: [Item], _ indices: [Int], today: LocalDate, _ write: Write, _ session: Session,
-                         into outcomes: inout [Outcome?]) throws -> [Int] {
+    /// At the counter the pass is a transaction of its own, committed with the write.
+    private func pass(_ items: [Item], _ indices: [Int], today: LocalDate, _ write: Write, _ session: Session,
+                      into outcomes: inout [Outcome?]) throws -> [Int] {
         let needs = indices.map { Need(items[$0].request, today: today) }
         if write == .bulk {
             // COPY cannot check a month against its claim: take the period locks first, so the
             // facts read after them show every month closed before this import.
             try lockPeriods(of: needs, session)
         }
-        var ledger = try facts(for: needs, session)
+        // The counter's few statements run thousands of times a minute: planned once each.
+        var ledger = try facts(for: needs, session, beginning: write == .counter ? .generic : nil)
         var decisions: [(index: Int, decision: MealDecision)] = []
         for (position, index) in indices.enumerated() {
             decisions.append((index, ledger.decide(items[index].request, requestHash: items[index].requestHash,
@@ -128,8 +151,9 @@ struct MealStore: Sendable {
 
     /// Every fact the rules need for `needs`, in one statement. It first takes the shared period
     /// locks of their sites and months (held to the end of the transaction, against a claim
-    /// being submitted meanwhile); `insert` checks the closed months again after them.
-    func facts(for needs: [Need], _ session: Session) throws -> MealLedger {
+    /// being submitted meanwhile); `insert` checks the closed months again after them. With
+    /// `beginning`, the statement opens a transaction with those plans, in the same round trip.
+    func facts(for needs: [Need], _ session: Session, beginning: PreparedPlans? = nil) throws -> MealLedger {
         var dinerIDs = Set<Int>(), residentIDs = Set<String>(), cards = Set<String>(), dates = Set<LocalDate>()
         var periods = Set<SiteMonth>(), keys = Set<SiteKey>()
         for need in needs {
@@ -145,16 +169,19 @@ struct MealStore: Sendable {
         }
         let periodList = periods.sorted { ($0.siteCode, $0.month) < ($1.siteCode, $1.month) }
         let keyList = Array(keys)
-        // A file's thousands of keys are joined in the "C" collation (a sort by bytes); a counter's
-        // few are looked up through the key's index, which only the default collation can use.
-        let statement = keyList.count > 100 ? Self.bulkFactsStatement : Self.factsStatement
-        let rows = try session.queryPrepared(statement, [
+        // A file's thousands of keys are joined in the "C" collation (a sort by bytes), planned
+        // for their number each time; a counter's few are looked up through the key's index,
+        // which only the default collation can use, with the statement's one generic plan.
+        let bulk = keyList.count > 100
+        let parameters: [any PostgresEncodable] = [
             IntArray(dinerIDs.sorted()), TextArray(residentIDs.sorted()), TextArray(cards.sorted()),
             TextArray(dates.sorted().map(\.description)),
             TextArray(periodList.map(\.siteCode)), TextArray(periodList.map(\.month.firstDay.description)),
             TextArray(keyList.map(\.siteCode)), TextArray(keyList.map(\.key)),
             ClaimStatus.periodClosingParameter,
-        ]).rows
+        ]
+        let statement: PipelineStatement = bulk ? .unnamed(Self.bulkFactsStatement, parameters) : .prepared(Self.factsStatement, parameters)
+        let rows = try session.pipeline((beginning?.beginning ?? []) + [statement]).last?.rows ?? []
         var version: Int?
         var statuses: [Int: [(LocalDate, DinerStatus)]] = [:]
         var dinerRows: [(id: Int, birth: LocalDate, home: String?, residentID: String, card: String?)] = []
@@ -250,7 +277,8 @@ struct MealStore: Sendable {
     // MARK: the write
 
     /// How accepted meals are stored: at the counter one statement stores a group and an audit
-    /// row per meal; an import stages its rows with COPY and writes one audit row for the file.
+    /// row per meal and the transaction commits with it; an import writes its rows with COPY
+    /// inside the caller's transaction and writes one audit row for the file.
     enum Write: Sendable {
         case counter
         case bulk
@@ -266,11 +294,14 @@ struct MealStore: Sendable {
     /// the accepted meals of a group). A meal a concurrent writer beat to a unique index, or whose
     /// month a claim closed meanwhile (checked here, after the period lock), is left out.
     func insert(_ meals: [(meal: PricedMeal, actor: String)], _ write: Write, _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
-        guard !meals.isEmpty else { return [:] }
+        guard !meals.isEmpty else {
+            if write == .counter { try session.executeScript("COMMIT") }
+            return [:]
+        }
         let rows: [Row]
         switch write {
         case .counter:
-            rows = try session.queryPrepared(Self.counterInsert, [
+            rows = try session.pipeline([.prepared(Self.counterInsert, [
                 IntArray(meals.map(\.meal.dinerID)), TextArray(meals.map(\.meal.siteCode)),
                 TextArray(meals.map(\.meal.servedOn.description)), TextArray(meals.map(\.meal.slot.rawValue)),
                 IntArray(meals.map(\.meal.priceFen)), TextArray(meals.map { $0.meal.delivery ? "t" : "f" }),
@@ -278,7 +309,7 @@ struct MealStore: Sendable {
                 NullableTextArray(meals.map { $0.meal.subsidyPlace.map(String.init) }), NullableTextArray(meals.map(\.meal.idempotencyKey)),
                 TextArray(meals.map(\.meal.requestHash)), TextArray(meals.map(\.actor)),
                 ClaimStatus.periodClosingParameter,
-            ]).rows
+            ]), .command("COMMIT")]).first?.rows ?? []
         case .bulk:
             switch try bulkInsert(meals, session) {
             case .stored(let stored): return stored

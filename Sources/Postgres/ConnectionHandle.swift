@@ -47,7 +47,8 @@ final class ConnectionHandle: @unchecked Sendable {
     /// FATAL message of a terminated backend or a shut-down server, or the end of the stream:
     /// the connection is thrown away, even before libpq has noticed the end of the stream.
     var isHealthy: Bool {
-        guard PQstatus(pointer) == CONNECTION_OK, PQtransactionStatus(pointer) == PQTRANS_IDLE else { return false }
+        guard PQstatus(pointer) == CONNECTION_OK, PQtransactionStatus(pointer) == PQTRANS_IDLE,
+              PQpipelineStatus(pointer) == PQ_PIPELINE_OFF else { return false }
         let socket = PQsocket(pointer)
         guard socket >= 0 else { return false }
         var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)

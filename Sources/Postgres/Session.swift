@@ -24,6 +24,36 @@ public enum PreparedPlans: Sendable {
         case .generic: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
         }
     }
+
+    /// The statements that begin a transaction with these plans, for the head of a `Session.pipeline`.
+    public var beginning: [PipelineStatement] {
+        switch self {
+        case .automatic: [.command("BEGIN")]
+        case .generic: [.command("BEGIN"), .command("SET LOCAL plan_cache_mode = force_generic_plan")]
+        }
+    }
+}
+
+/// One statement of `Session.pipeline`.
+public struct PipelineStatement {
+    let sql: String
+    let parameters: [any PostgresEncodable]
+    let prepared: Bool
+
+    /// A parameterised statement, prepared once per connection (as `Session.queryPrepared`).
+    public static func prepared(_ sql: String, _ parameters: [any PostgresEncodable] = []) -> PipelineStatement {
+        PipelineStatement(sql: sql, parameters: parameters, prepared: true)
+    }
+
+    /// A statement planned for its values on each call (as `Session.query`).
+    public static func unnamed(_ sql: String, _ parameters: [any PostgresEncodable] = []) -> PipelineStatement {
+        PipelineStatement(sql: sql, parameters: parameters, prepared: false)
+    }
+
+    /// One statement without parameters (`BEGIN`, `COMMIT`, `SET LOCAL …`).
+    public static func command(_ sql: String) -> PipelineStatement {
+        .unnamed(sql)
+    }
 }
 
 /// The synchronous statement API of one connection, valid only inside the closure
@@ -70,6 +100,72 @@ public struct Session {
         return try consume(result)
     }
 
+    /// Sends `statements` in one round trip (libpq's pipeline mode) and answers each one's rows,
+    /// in order. PostgreSQL runs them one after another; when one fails, those after it are
+    /// skipped and its error is thrown (an open transaction is then aborted, and rolled back
+    /// when the job ends).
+    @discardableResult
+    public func pipeline(_ statements: [PipelineStatement]) throws -> [QueryResult] {
+        try checkCancelled()
+        // Every value is checked before anything is sent: a refused one leaves nothing half-sent.
+        let texts = try statements.map { try Self.texts(of: $0.parameters) }
+        let pointer = handle.pointer
+        guard PQenterPipelineMode(pointer) == 1 else { throw connectionError() }
+        defer { _ = PQexitPipelineMode(pointer) }
+        // Statements prepared by this pipeline are remembered only once PostgreSQL has them.
+        var preparing: [(sql: String, name: String)] = []
+        var callers: [Bool] = []  // per command sent: is its result one the caller asked for?
+        for (statement, values) in zip(statements, texts) {
+            guard statement.prepared else {
+                let sent = try withTexts(values) { values, count in
+                    PQsendQueryParams(pointer, statement.sql, count, nil, values, nil, nil, 0)
+                }
+                guard sent == 1 else { throw connectionError() }
+                callers.append(true)
+                continue
+            }
+            let name: String
+            if let existing = handle.preparedStatements[statement.sql] ?? preparing.first(where: { $0.sql == statement.sql })?.name {
+                name = existing
+            } else {
+                name = "s\(handle.preparedStatements.count + preparing.count + 1)"
+                guard PQsendPrepare(pointer, name, statement.sql, Int32(statement.parameters.count), nil) == 1 else { throw connectionError() }
+                preparing.append((statement.sql, name))
+                callers.append(false)
+            }
+            let sent = try withTexts(values) { values, count in
+                PQsendQueryPrepared(pointer, name, count, values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw connectionError() }
+            callers.append(true)
+        }
+        guard PQpipelineSync(pointer) == 1 else { throw connectionError() }
+        // Each command answers one result and then NULL; the sync answers PGRES_PIPELINE_SYNC.
+        var results: [QueryResult] = []
+        var failure: (any Error)?
+        for caller in callers {
+            guard let result = PQgetResult(pointer) else { throw connectionError() }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED || failure != nil {
+                PQclear(result)
+            } else {
+                do {
+                    let rows = try consume(result)
+                    if caller { results.append(rows) }
+                } catch {
+                    failure = error
+                }
+            }
+            while let extra = PQgetResult(pointer) { PQclear(extra) }
+        }
+        guard let sync = PQgetResult(pointer) else { throw connectionError() }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced else { throw connectionError() }
+        if let failure { throw failure }
+        for (sql, name) in preparing { handle.preparedStatements[sql] = name }
+        return results
+    }
+
     /// Runs one parameterised statement and returns the number of rows it affected.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> Int {
@@ -97,7 +193,8 @@ public struct Session {
         }
     }
 
-    func rollbackQuietly() {
+    /// Rolls back the open transaction, if any, ignoring failures (the connection may be gone).
+    public func rollbackQuietly() {
         guard PQstatus(handle.pointer) == CONNECTION_OK,
               PQtransactionStatus(handle.pointer) != PQTRANS_IDLE else { return }
         if let result = PQexec(handle.pointer, "ROLLBACK") { PQclear(result) }
@@ -147,12 +244,20 @@ public struct Session {
 
     /// libpq takes parameters as C strings: a NUL would silently cut a value short (`"A\0B"`
     /// stored as `"A"`), so such a value is refused here, whatever checked it before.
-    private func withParameters(_ parameters: [any PostgresEncodable],
-                                _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> OpaquePointer?) throws -> OpaquePointer? {
+    private func withParameters<R>(_ parameters: [any PostgresEncodable],
+                                   _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> R) throws -> R {
+        try withTexts(try Self.texts(of: parameters), body)
+    }
+
+    private static func texts(of parameters: [any PostgresEncodable]) throws -> [String?] {
         let texts = parameters.map { $0.postgresText }
         if let index = texts.firstIndex(where: { $0?.utf8.contains(0) == true }) {
             throw PostgresError(kind: .unexpected, serverMessage: "parameter $\(index + 1) holds a NUL character")
         }
+        return texts
+    }
+
+    private func withTexts<R>(_ texts: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> R) throws -> R {
         // strdup'd copies stay valid for the whole call; freed right after.
         let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } }
         defer { cStrings.forEach { free($0) } }
