@@ -1,6 +1,8 @@
 import CanteenDomain
+import Dispatch
 import Foundation
 import Postgres
+import Synchronization
 
 /// `canteen meal import`: a day's (or month's) taps from an offline card reader.
 ///
@@ -61,11 +63,9 @@ public struct MealImporter: Sendable {
         }
         let today = clock.today()
         var report = Report()
-        var requests: [(line: Int, request: MealRequest)] = []
+        var records: [CSV.Record] = []
         var columns: [String: Int] = [:]
-        var recordBytes: [Int: Range<Int>] = [:]  // where each checked row lies, to quote it if the database refuses it
         var headerError: CanteenError?
-        var dataRows = 0
 
         csv.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -82,34 +82,43 @@ public struct MealImporter: Sendable {
                     return
                 }
                 guard headerError == nil else { return }
-                dataRows += 1
-                do {
-                    let request = try Self.request(record, columns: columns, headerCount: report.header.count, siteCode: siteCode, today: today)
-                    requests.append((record.line, request))
-                    recordBytes[record.line] = record.bytes
-                    if requests.count % 50_000 == 0 { progress(.checking(rows: requests.count)) }
-                } catch {
-                    let error = error as? CanteenError ?? CanteenError.invalidRequest("unreadable row")
-                    report.rejects.append(Reject(line: record.line, code: error.code.rawValue, detail: error.detail,
-                                                 fields: Self.masked(record.fields, columns: columns)))
-                }
+                records.append(record)
+                if records.count % 50_000 == 0 { progress(.checking(rows: records.count)) }
             }
         }
         if let headerError { throw headerError }
         if columns.isEmpty { throw CanteenError.invalidRequest("the file is empty: it needs a header row") }
+        let dataRows = records.count
+        // Each row's own checks and its request's hash, in parts on every core (the rest of the
+        // import is the database's work and the rows' decisions in file order).
+        let checked = Self.check(records, columns: columns, headerCount: report.header.count, siteCode: siteCode, today: today, actor: actor)
+        var requests: [(line: Int, request: MealRequest)] = []
+        var items: [MealStore.Item] = []
+        var recordBytes: [Int: Range<Int>] = [:]  // where each checked row lies, to quote it if the database refuses it
+        requests.reserveCapacity(dataRows)
+        items.reserveCapacity(dataRows)
+        recordBytes.reserveCapacity(dataRows)
+        for (record, result) in zip(records, checked) {
+            switch result {
+            case .success(let item):
+                requests.append((record.line, item.request))
+                items.append(item)
+                recordBytes[record.line] = record.bytes
+            case .failure(let error):
+                report.rejects.append(Reject(line: record.line, code: error.code.rawValue, detail: error.detail,
+                                             fields: Self.masked(record.fields, columns: columns)))
+            }
+        }
+        records = []
+        let rows = items
         report.rejected = report.rejects.count
         progress(.storing(rows: requests.count))
 
-        let items = requests.map { line, request in
-            var item = MealService.item(request, actor: actor)
-            item.label = "line \(line)"
-            return item
-        }
         let store = self.store
         let outcomes = try await db.transaction { session -> [MealStore.Outcome] in
             // Room to sort and hash a file's facts and rows in memory (this transaction only).
             try session.executeScript("SET LOCAL work_mem = '256MB'")
-            let outcomes = try store.logBulk(items, today: today, session)
+            let outcomes = try store.logBulk(rows, today: today, session)
             let ids = outcomes.compactMap { outcome -> Int? in if case .created(let meal) = outcome { meal.id } else { nil } }
             if let first = ids.min(), let last = ids.max() {
                 try Audit.record(session, actor: actor, action: "meal.import", entity: .meal, entityID: siteCode,
@@ -141,6 +150,30 @@ public struct MealImporter: Sendable {
         }
         progress(.done)
         return report
+    }
+
+    /// Every record checked (`request`) and hashed as a logged meal, in order; the work is split
+    /// into one part per core. It blocks the calling thread: an import is the CLI's one job.
+    static func check(_ records: [CSV.Record], columns: [String: Int], headerCount: Int, siteCode: String, today: LocalDate,
+                      actor: Principal) -> [Result<MealStore.Item, CanteenError>] {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, records.count / 10_000))
+        let size = (records.count + parts - 1) / max(parts, 1)
+        let results = Mutex<[Int: [Result<MealStore.Item, CanteenError>]]>([:])
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (part * size)..<min(records.count, (part + 1) * size)
+            let checked = records[range].map { record -> Result<MealStore.Item, CanteenError> in
+                do {
+                    let request = try Self.request(record, columns: columns, headerCount: headerCount, siteCode: siteCode, today: today)
+                    var item = MealService.item(request, actor: actor)
+                    item.label = "line \(record.line)"
+                    return .success(item)
+                } catch {
+                    return .failure(error as? CanteenError ?? CanteenError.invalidRequest("unreadable row"))
+                }
+            }
+            results.withLock { $0[part] = checked }
+        }
+        return results.withLock { parts in parts.keys.sorted().flatMap { parts[$0] ?? [] } }
     }
 
     /// One data row as a checked meal request (its own content, as `POST /v1/meals` checks it).

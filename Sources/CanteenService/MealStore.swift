@@ -74,24 +74,31 @@ struct MealStore: Sendable {
         // The counter's few statements run thousands of times a minute: planned once each.
         var ledger = try facts(for: needs, session, beginning: write == .counter ? .generic : nil)
         var decisions: [(index: Int, decision: MealDecision)] = []
-        for (position, index) in indices.enumerated() {
-            decisions.append((index, ledger.decide(items[index].request, requestHash: items[index].requestHash,
-                                                   today: today, index: position)))
+        decisions.reserveCapacity(indices.count)
+        let stored: [DinerDate: [Slot: Stored]]
+        switch write {
+        case .counter:
+            for (position, index) in indices.enumerated() {
+                decisions.append((index, ledger.decide(items[index].request, requestHash: items[index].requestHash,
+                                                       today: today, index: position)))
+            }
+            stored = try insert(decisions.compactMap { entry in
+                if case .create(let meal) = entry.decision { (meal, items[entry.index].actor) } else { nil }
+            }, session)
+        case .bulk:
+            stored = try copy(items, indices, today: today, ledger: &ledger, decisions: &decisions, session)
         }
-        var created: [(position: Int, meal: PricedMeal)] = []
-        for (position, entry) in decisions.enumerated() {
-            if case .create(let meal) = entry.decision { created.append((position, meal)) }
-        }
-        let stored = try insert(created.map { ($0.meal, items[decisions[$0.position].index].actor) }, write, session)
         // A pending meal, once stored; missing when a concurrent writer (or a claim) beat it.
         var idOf: [Int: Meal] = [:]
-        for (position, meal) in created {
-            if let row = stored[DinerDate(meal.dinerID, meal.servedOn)]?[meal.slot] {
-                idOf[position] = Meal(id: row.id, dinerID: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn, slot: meal.slot,
-                                      priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
-                                      subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .valid, claimID: nil,
-                                      createdAt: clock.timestamp(row.createdAt))
-            }
+        idOf.reserveCapacity(decisions.count)
+        var stamp: (date: Date, text: String)?  // an import's meals share one creation time
+        for (position, entry) in decisions.enumerated() {
+            guard case .create(let meal) = entry.decision, let row = stored[DinerDate(meal.dinerID, meal.servedOn)]?[meal.slot] else { continue }
+            if stamp?.date != row.createdAt { stamp = (row.createdAt, clock.timestamp(row.createdAt)) }
+            idOf[position] = Meal(id: row.id, dinerID: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn, slot: meal.slot,
+                                  priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
+                                  subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .valid, claimID: nil,
+                                  createdAt: stamp?.text ?? clock.timestamp(row.createdAt))
         }
         var stale: [Int] = []
         var toLoad: [Int: [Int]] = [:]  // stored meal id -> positions that replay it
@@ -290,32 +297,29 @@ struct MealStore: Sendable {
         let createdAt: Date
     }
 
-    /// Stores the accepted meals; answers the stored ones by diner, date and slot (unique among
-    /// the accepted meals of a group). A meal a concurrent writer beat to a unique index, or whose
-    /// month a claim closed meanwhile (checked here, after the period lock), is left out.
-    func insert(_ meals: [(meal: PricedMeal, actor: String)], _ write: Write, _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
+    /// Stores a counter group's accepted meals, an audit row each, and commits; answers the
+    /// stored ones by diner, date and slot (unique among the accepted meals of a group). A meal a
+    /// concurrent writer beat to a unique index, or whose month a claim closed meanwhile (checked
+    /// here, after the period lock), is left out.
+    func insert(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
         guard !meals.isEmpty else {
-            if write == .counter { try session.executeScript("COMMIT") }
+            try session.executeScript("COMMIT")
             return [:]
         }
-        let rows: [Row]
-        switch write {
-        case .counter:
-            rows = try session.pipeline([.prepared(Self.counterInsert, [
-                IntArray(meals.map(\.meal.dinerID)), TextArray(meals.map(\.meal.siteCode)),
-                TextArray(meals.map(\.meal.servedOn.description)), TextArray(meals.map(\.meal.slot.rawValue)),
-                IntArray(meals.map(\.meal.priceFen)), TextArray(meals.map { $0.meal.delivery ? "t" : "f" }),
-                IntArray(meals.map(\.meal.age)), TextArray(meals.map(\.meal.bracket)), IntArray(meals.map(\.meal.subsidyFen)),
-                NullableTextArray(meals.map { $0.meal.subsidyPlace.map(String.init) }), NullableTextArray(meals.map(\.meal.idempotencyKey)),
-                TextArray(meals.map(\.meal.requestHash)), TextArray(meals.map(\.actor)),
-                ClaimStatus.periodClosingParameter,
-            ]), .command("COMMIT")]).first?.rows ?? []
-        case .bulk:
-            switch try bulkInsert(meals, session) {
-            case .stored(let stored): return stored
-            case .rows(let bulkRows): rows = bulkRows
-            }
-        }
+        let rows = try session.pipeline([.prepared(Self.counterInsert, [
+            IntArray(meals.map(\.meal.dinerID)), TextArray(meals.map(\.meal.siteCode)),
+            TextArray(meals.map(\.meal.servedOn.description)), TextArray(meals.map(\.meal.slot.rawValue)),
+            IntArray(meals.map(\.meal.priceFen)), TextArray(meals.map { $0.meal.delivery ? "t" : "f" }),
+            IntArray(meals.map(\.meal.age)), TextArray(meals.map(\.meal.bracket)), IntArray(meals.map(\.meal.subsidyFen)),
+            NullableTextArray(meals.map { $0.meal.subsidyPlace.map(String.init) }), NullableTextArray(meals.map(\.meal.idempotencyKey)),
+            TextArray(meals.map(\.meal.requestHash)), TextArray(meals.map(\.actor)),
+            ClaimStatus.periodClosingParameter,
+        ]), .command("COMMIT")]).first?.rows ?? []
+        return try Self.stored(rows)
+    }
+
+    /// Stored meals from rows of `storedColumns`.
+    private static func stored(_ rows: [Row]) throws -> [DinerDate: [Slot: Stored]] {
         var stored: [DinerDate: [Slot: Stored]] = [:]
         for row in rows {
             let day = DinerDate(try row.decode("diner_id"), try row.decode("served_on"))
@@ -355,40 +359,50 @@ struct MealStore: Sendable {
         SELECT \(storedColumns) FROM inserted
         """
 
-    /// An import's meals: ids from the meal sequence, then COPY straight into `meal` (the period
-    /// locks were taken before the facts were read, so their closed months are current). If a
+    /// An import's meals, decided in file order while COPY stores them: each megabyte of rows
+    /// goes to the server as soon as it is decided, so PostgreSQL stores one part while the next
+    /// is decided. Ids come from the meal sequence, a block for the whole file (the period locks
+    /// were taken before the facts were read, so their closed months are current). If a
     /// concurrent writer took a unique key since, the COPY fails whole; then the rows go through
     /// a staging table and `INSERT … ON CONFLICT DO NOTHING`, and the rows left out are decided
     /// again.
-    private func bulkInsert(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> BulkResult {
-        // A block of ids in one call (a nextval per row costs seconds for a large file). A counter
-        // meal that took an id inside the block between nextval and setval makes one of the two
-        // inserts meet the primary key: this COPY falls back below, or the counter's meal is
-        // decided again with a fresh id; neither is lost or doubled.
+    private func copy(_ items: [Item], _ indices: [Int], today: LocalDate, ledger: inout MealLedger,
+                      decisions: inout [(index: Int, decision: MealDecision)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
+        // A block of ids in one call (a nextval per row costs seconds for a large file), one per
+        // row: a refused row leaves a gap, as a rolled-back insert does. A counter meal that took
+        // an id inside the block between nextval and setval makes one of the two inserts meet the
+        // primary key: this COPY falls back below, or the counter's meal is decided again with a
+        // fresh id; neither is lost or doubled.
         let first: Int = try session.query("""
             SELECT setval(pg_get_serial_sequence('meal', 'id'), nextval(pg_get_serial_sequence('meal', 'id')) + $1 - 1) - $1 + 1 AS first
-            """, [meals.count]).one().decode("first")
-        let ids = first..<(first + meals.count)
-        var copy = CopyText()
-        for (id, entry) in zip(ids, meals) {
-            let m = entry.meal
-            copy.row([String(id), String(m.dinerID), m.siteCode, m.servedOn.description, m.slot.rawValue, String(m.priceFen),
-                      m.delivery ? "t" : "f", String(m.age), m.bracket, String(m.subsidyFen), m.subsidyPlace.map(String.init),
-                      m.idempotencyKey, m.requestHash, entry.actor])
-        }
+            """, [indices.count]).one().decode("first")
+        var rows = CopyText()
+        var ids: [(day: DinerDate, slot: Slot, id: Int)] = []
+        ids.reserveCapacity(indices.count)
         try session.executeScript("SAVEPOINT meal_bulk")
         do {
-            _ = try session.copyIn("""
-                COPY meal (id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                           idempotency_key, request_hash, created_by) FROM STDIN
-                """) { writer in try copy.send(to: writer) }
+            _ = try session.copyIn("COPY meal (\(Self.copyColumns)) FROM STDIN") { writer in
+                var sent = 0
+                for (position, index) in indices.enumerated() {
+                    let decision = ledger.decide(items[index].request, requestHash: items[index].requestHash, today: today, index: position)
+                    decisions.append((index, decision))
+                    guard case .create(let meal) = decision else { continue }
+                    let id = first + ids.count
+                    ids.append((DinerDate(meal.dinerID, meal.servedOn), meal.slot, id))
+                    rows.row(id: id, meal, actor: items[index].actor)
+                    if rows.bytes.count - sent >= 1 << 20 {
+                        try rows.send(to: writer, from: sent)
+                        sent = rows.bytes.count
+                    }
+                }
+                try rows.send(to: writer, from: sent)
+            }
             try session.executeScript("RELEASE SAVEPOINT meal_bulk")
             let createdAt: Date = try session.query("SELECT now() AS now").one().decode("now")
             var stored: [DinerDate: [Slot: Stored]] = [:]
-            for (id, entry) in zip(ids, meals) {
-                stored[DinerDate(entry.meal.dinerID, entry.meal.servedOn), default: [:]][entry.meal.slot] = Stored(id: id, createdAt: createdAt)
-            }
-            return .stored(stored)
+            stored.reserveCapacity(ids.count)
+            for (day, slot, id) in ids { stored[day, default: [:]][slot] = Stored(id: id, createdAt: createdAt) }
+            return stored
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             try session.executeScript("ROLLBACK TO SAVEPOINT meal_bulk")
         }
@@ -396,15 +410,10 @@ struct MealStore: Sendable {
             CREATE TEMP TABLE IF NOT EXISTS meal_staging (LIKE meal INCLUDING DEFAULTS) ON COMMIT DROP;
             TRUNCATE meal_staging
             """)
-        _ = try session.copyIn("""
-            COPY meal_staging (id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                               idempotency_key, request_hash, created_by) FROM STDIN
-            """) { writer in try copy.send(to: writer) }
-        return .rows(try session.query("""
-            INSERT INTO meal (id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                              idempotency_key, request_hash, created_by)
-            SELECT id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                   idempotency_key, request_hash, created_by
+        _ = try session.copyIn("COPY meal_staging (\(Self.copyColumns)) FROM STDIN") { writer in try rows.send(to: writer, from: 0) }
+        return try Self.stored(try session.query("""
+            INSERT INTO meal (\(Self.copyColumns))
+            SELECT \(Self.copyColumns)
             FROM meal_staging i
             WHERE NOT EXISTS (SELECT 1 FROM claim c WHERE c.site_code = i.site_code
                               AND c.month = date_trunc('month', i.served_on)::date AND c.status = ANY ($1::text[]))
@@ -414,16 +423,23 @@ struct MealStore: Sendable {
             """, [ClaimStatus.periodClosingParameter]).rows)
     }
 
-    /// What a bulk write answers: the stored meals, or rows to read them from.
-    private enum BulkResult {
-        case stored([DinerDate: [Slot: Stored]])
-        case rows([Row])
-    }
+    /// The columns an import writes, in `CopyText.row(id:_:actor:)`'s order.
+    static let copyColumns = """
+        id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq, \
+        idempotency_key, request_hash, created_by
+        """
 }
 
 /// Rows in COPY's text format, built as bytes.
 struct CopyText {
     private(set) var bytes: [UInt8] = []
+
+    /// A meal's row in `MealStore.copyColumns`' order.
+    mutating func row(id: Int, _ m: PricedMeal, actor: String) {
+        row([String(id), String(m.dinerID), m.siteCode, m.servedOn.description, m.slot.rawValue, String(m.priceFen),
+             m.delivery ? "t" : "f", String(m.age), m.bracket, String(m.subsidyFen), m.subsidyPlace.map(String.init),
+             m.idempotencyKey, m.requestHash, actor])
+    }
 
     mutating func row(_ fields: [String?]) {
         for (i, field) in fields.enumerated() {
@@ -442,10 +458,11 @@ struct CopyText {
         bytes.append(10)
     }
 
-    func send(to writer: CopyWriter) throws {
+    /// Sends the bytes from `start` on.
+    func send(to writer: CopyWriter, from start: Int) throws {
         let chunk = 1 << 20
         try bytes.withUnsafeBytes { raw in
-            var offset = 0
+            var offset = start
             while offset < raw.count {
                 let end = min(offset + chunk, raw.count)
                 try writer.write(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))

@@ -220,7 +220,16 @@ public struct Session {
             guard PQputCopyEnd(handle.pointer, nil) == 1 else { throw connectionError() }
         } catch {
             _ = PQputCopyEnd(handle.pointer, "aborted by client")
-            drainResults()
+            // A row the server refused (a unique key, a CHECK) ends the COPY on its side, and the
+            // next write finds no COPY in progress: the server's error is the one to answer.
+            var refusal: (any Error)?
+            while let result = PQgetResult(handle.pointer) {
+                if refusal == nil, PQresultStatus(result) == PGRES_FATAL_ERROR { refusal = serverError(result) }
+                PQclear(result)
+            }
+            if let written = error as? PostgresError, written.kind == .connection, PQstatus(handle.pointer) == CONNECTION_OK, let refusal {
+                throw refusal
+            }
             throw error
         }
         var copied = 0
@@ -236,10 +245,6 @@ public struct Session {
 
     func checkCancelled() throws {
         if cancellation.isCancelled { throw CancellationError() }
-    }
-
-    private func drainResults() {
-        while let result = PQgetResult(handle.pointer) { PQclear(result) }
     }
 
     /// libpq takes parameters as C strings: a NUL would silently cut a value short (`"A\0B"`
