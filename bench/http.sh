@@ -6,7 +6,8 @@
 # -M prepared inserting equivalent rows (same columns, the same two unique indexes) with 16
 # clients, and, for reference and only while the function exists, pgbench calling log_meal
 # itself (the rules without HTTP; issue 12 removes it). Also the server's resident memory at
-# idle and after the run.
+# idle and after the run. Peak and pgbench take turns BENCH_REPEAT times (default 2), then the
+# half-peak run repeats as often; each figure is its best run, and all runs are in the JSON.
 #
 #   bench/http.sh [DURATION]    (needs `make db` and a release build; installs wrk when missing)
 set -euo pipefail
@@ -63,23 +64,38 @@ DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d 2 -s bench/meals.lua "http:/
 # Fresh statistics after the warm-up (its meals stay: deleting them would leave statistics of an
 # empty table, and plans made from them read the whole table for every look-up).
 psql "$DATABASE_URL" -qc "ANALYZE meal" -qc "ANALYZE audit_log"
-before=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM meal")
-http=$(DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)
-load_rss=$(rss)
-peak=$(python3 -c "import json, sys; h = json.loads(sys.argv[1]); print(h['requests'] / h['seconds'])" "$http")
-# Half the peak: each of the 16 connections waits so that together they ask for peak/2.
-delay=$(python3 -c "print(max(1, round(1000 * $clients / ($peak / 2))))")
-half=$(OFFSET=2000000 DELAY_MS=$delay DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)
-stored=$(( $(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM meal") - before ))
-
 cat > /tmp/canteen-pgbench.sql <<'PGB'
 INSERT INTO plain_meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, idempotency_key, request_hash, created_by)
 SELECT n % 50000 + 1, 'BENCH', DATE '2026-10-01' + (n / 150000)::int % 28, (ARRAY['breakfast','lunch','dinner'])[(n / 50000) % 3 + 1],
        1000, false, 80, '80+', 400, 'p' || n, md5(n::text) || md5(n::text), 'bench'
 FROM (SELECT nextval('plain_seq') AS n) s;
 PGB
-echo "bench: http: pgbench single-row INSERT into plain_meal" >&2
-pg=$(pgbench -n -M prepared -c $clients -j 2 -T "$duration" -f /tmp/canteen-pgbench.sql "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')
+# Each figure is the best of BENCH_REPEAT rounds (default 2), wrk and pgbench taking turns so that
+# both meet the same moments of this shared machine; every run is kept in the JSON.
+repeat=${BENCH_REPEAT:-2}
+before=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM meal")
+peaks=(); pgs=()
+for round in $(seq 1 "$repeat"); do
+  echo "bench: http: round $round of $repeat: wrk at the peak, then pgbench single-row INSERT into plain_meal" >&2
+  peaks+=("$(OFFSET=$((round * 1000000)) DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)")
+  pgs+=("$(pgbench -n -M prepared -c $clients -j 2 -T "$duration" -f /tmp/canteen-pgbench.sql "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')")
+done
+load_rss=$(rss)
+http=$(python3 -c "import json, sys; print(json.dumps(max((json.loads(a) for a in sys.argv[1:]), key=lambda h: h['requests'] / h['seconds'])))" "${peaks[@]}")
+pg=$(python3 -c "import sys; print(max(float(x) for x in sys.argv[1:]))" "${pgs[@]}")
+peak=$(python3 -c "import json, sys; h = json.loads(sys.argv[1]); print(h['requests'] / h['seconds'])" "$http")
+# Half the peak: each of the 16 connections waits so that together they ask for peak/2.
+delay=$(python3 -c "print(max(1, round(1000 * $clients / ($peak / 2))))")
+halves=()
+for round in $(seq 1 "$repeat"); do
+  echo "bench: http: round $round of $repeat at half the peak" >&2
+  halves+=("$(OFFSET=$((2500000 + round * 500000)) DELAY_MS=$delay DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)")
+done
+half=$(python3 -c "import json, sys; print(json.dumps(min((json.loads(a) for a in sys.argv[1:]), key=lambda h: h['p99_ms'])))" "${halves[@]}")
+runs=$(python3 -c "import json, sys; n = len(sys.argv) // 3; a = sys.argv[1:]
+print(json.dumps({'peak': [json.loads(x) for x in a[:n]], 'pgbench': [float(x) for x in a[n:2 * n]], 'half': [json.loads(x) for x in a[2 * n:]]}))" "${peaks[@]}" "${pgs[@]}" "${halves[@]}")
+stored=$(( $(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM meal") - before ))
+
 # The rules alone: log_meal called by pgbench (new cells: days of September), while it exists.
 rules=null
 if [ "$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM pg_proc WHERE proname = 'log_meal'")" != 0 ]; then
@@ -93,7 +109,7 @@ PGB
 else
   echo "bench: http: no log_meal function: its pgbench row is skipped" >&2
 fi
-python3 - "$http" "$half" "$pg" "$rules" "$idle_rss" "$load_rss" "$stored" "$delay" <<'PY'
+python3 - "$http" "$half" "$pg" "$rules" "$idle_rss" "$load_rss" "$stored" "$delay" "$runs" <<'PY'
 import json, sys
 http, half = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 pg, rules, idle, load, stored, delay = float(sys.argv[3]), json.loads(sys.argv[4] or "null"), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
@@ -103,5 +119,6 @@ print(json.dumps({"http_meals_per_s": round(rate), "pgbench_inserts_per_s": roun
                   "half_rate_meals_per_s": round(half["requests"] / half["seconds"]), "half_rate_delay_ms": delay,
                   "half_rate_p50_ms": round(half["p50_ms"], 2), "half_rate_p99_ms": round(half["p99_ms"], 2),
                   "half_rate_errors": half["errors"], "pgbench_log_meal_per_s": None if rules is None else round(rules),
-                  "meals_stored": stored, "rss_idle_mib": idle, "rss_after_load_mib": load}))
+                  "meals_stored": stored, "rss_idle_mib": idle, "rss_after_load_mib": load,
+                  "runs": json.loads(sys.argv[9])}))
 PY

@@ -21,11 +21,13 @@ if delay_ms > 0 then
 end
 -- OFFSET: where this run's diner/date/slot cells start, so a second run never repeats the first's.
 local offset = tonumber(os.getenv("OFFSET") or "0")
+-- THREADS: wrk's -t, so that the threads' cells interleave without gaps or overlaps.
+local threads_count = tonumber(os.getenv("THREADS") or "2")
 local token = os.getenv("TOKEN") or ""
 local slots = {"breakfast", "lunch", "dinner"}
 
 request = function()
-  local i = offset + counter * 64 + thread_id
+  local i = offset + counter * threads_count + thread_id
   counter = counter + 1
   local diner = (i % diners) + 1
   local slot = slots[(math.floor(i / diners) % 3) + 1]
