@@ -368,6 +368,25 @@ struct MealStore: Sendable {
     /// again.
     private func copy(_ items: [Item], _ indices: [Int], today: LocalDate, ledger: inout MealLedger,
                       decisions: inout [(index: Int, decision: MealDecision)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
+        try copyMeals(upTo: indices.count, session) { store in
+            for (position, index) in indices.enumerated() {
+                let decision = ledger.decide(items[index].request, requestHash: items[index].requestHash, today: today, index: position)
+                decisions.append((index, decision))
+                if case .create(let meal) = decision { try store(meal, items[index].actor) }
+            }
+        }
+    }
+
+    /// Meals already decided, stored as an import stores them (tests race a counter meal with it).
+    func copyMeals(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
+        try copyMeals(upTo: meals.count, session) { store in
+            for (meal, actor) in meals { try store(meal, actor) }
+        }
+    }
+
+    /// COPYs the meals `produce` hands to its argument (at most `count`), sent a megabyte at a time.
+    private func copyMeals(upTo count: Int, _ session: Session,
+                           produce: (_ store: (PricedMeal, String) throws -> Void) throws -> Void) throws -> [DinerDate: [Slot: Stored]] {
         // A block of ids in one call (a nextval per row costs seconds for a large file), one per
         // row: a refused row leaves a gap, as a rolled-back insert does. A counter meal that took
         // an id inside the block between nextval and setval makes one of the two inserts meet the
@@ -375,21 +394,19 @@ struct MealStore: Sendable {
         // fresh id; neither is lost or doubled.
         let first: Int = try session.query("""
             SELECT setval(pg_get_serial_sequence('meal', 'id'), nextval(pg_get_serial_sequence('meal', 'id')) + $1 - 1) - $1 + 1 AS first
-            """, [indices.count]).one().decode("first")
+            """, [max(count, 1)]).one().decode("first")
         var rows = CopyText()
         var ids: [(day: DinerDate, slot: Slot, id: Int)] = []
-        ids.reserveCapacity(indices.count)
+        ids.reserveCapacity(count)
         try session.executeScript("SAVEPOINT meal_bulk")
         do {
             _ = try session.copyIn("COPY meal (\(Self.copyColumns)) FROM STDIN") { writer in
                 var sent = 0
-                for (position, index) in indices.enumerated() {
-                    let decision = ledger.decide(items[index].request, requestHash: items[index].requestHash, today: today, index: position)
-                    decisions.append((index, decision))
-                    guard case .create(let meal) = decision else { continue }
+                try produce { meal, actor in
+                    guard ids.count < count else { throw CanteenError.internalFailure() }
                     let id = first + ids.count
                     ids.append((DinerDate(meal.dinerID, meal.servedOn), meal.slot, id))
-                    rows.row(id: id, meal, actor: items[index].actor)
+                    rows.row(id: id, meal, actor: actor)
                     if rows.bytes.count - sent >= 1 << 20 {
                         try rows.send(to: writer, from: sent)
                         sent = rows.bytes.count

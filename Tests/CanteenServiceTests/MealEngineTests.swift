@@ -192,7 +192,7 @@ struct MealEngineTests {
                 return nil
             }
             #expect(priced.count == 2)
-            let stored = try await services.db.transaction { session in try store.insert(priced, .bulk, session) }
+            let stored = try await services.db.transaction { session in try store.copyMeals(priced, session) }
             #expect(stored[DinerDate(diner, LocalDate(year: 2026, month: 11, day: 2)!)]?.keys.sorted() == [.dinner])
             let meals = try await services.meals.list(.init(dinerID: diner), by: .testAdmin).items
             #expect(meals.map(\.slot) == [.lunch, .dinner])

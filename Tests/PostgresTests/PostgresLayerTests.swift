@@ -31,6 +31,38 @@ struct PostgresLayerTests {
         }
     }
 
+    /// A pipeline answers every statement's rows in order; a failing statement throws its own
+    /// error, the statements after it do not run, and the connection is usable afterwards.
+    @Test func aPipelineAnswersInOrderAndStopsAtTheFirstFailure() async throws {
+        try await TestDatabase.withPool(migrated: false) { pool, _ in
+            try await pool.withSession { session in
+                try session.executeScript("CREATE TABLE p (v int PRIMARY KEY)")
+                let results = try session.pipeline([
+                    .command("BEGIN"), .prepared("INSERT INTO p VALUES ($1) RETURNING v", [1]),
+                    .unnamed("SELECT v + $1 AS w FROM p", [10]), .command("COMMIT"),
+                ])
+                #expect(results.count == 4)
+                #expect(try results[1].one().decode("v", as: Int.self) == 1)
+                #expect(try results[2].one().decode("w", as: Int.self) == 11)
+                // The prepared statement is reused; the duplicate key fails it, the insert after it never runs.
+                #expect(throws: PostgresError.self) {
+                    try session.pipeline([
+                        .command("BEGIN"), .prepared("INSERT INTO p VALUES ($1) RETURNING v", [2]),
+                        .prepared("INSERT INTO p VALUES ($1) RETURNING v", [1]),
+                        .prepared("INSERT INTO p VALUES ($1) RETURNING v", [3]), .command("COMMIT"),
+                    ])
+                }
+                session.rollbackQuietly()
+                #expect(try session.query("SELECT array_agg(v ORDER BY v)::text AS vs FROM p").one().decode("vs", as: String.self) == "{1}")
+                // A NUL in any value refuses the whole pipeline before anything is sent.
+                #expect(throws: PostgresError.self) {
+                    try session.pipeline([.prepared("INSERT INTO p VALUES ($1)", [4]), .unnamed("SELECT $1::text", ["a\u{0}b"])])
+                }
+                #expect(try session.query("SELECT count(*) AS n FROM p").one().decode("n", as: Int.self) == 1)
+            }
+        }
+    }
+
     @Test func timestampRoundTripsThroughParameters() async throws {
         try await TestDatabase.withPool(migrated: false) { pool, _ in
             let now = Date(timeIntervalSince1970: 1_795_316_304.123456)
