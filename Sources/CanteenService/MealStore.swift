@@ -369,7 +369,8 @@ struct MealStore: Sendable {
     private func copy(_ items: [Item], _ indices: [Int], today: LocalDate, ledger: inout MealLedger,
                       decisions: inout [(index: Int, decision: MealDecision)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
         try copyMeals(upTo: indices.count, session) { store in
-            for (position, index) in indices.enumerated() {
+            // Resumes after the last item decided (see `copyMeals`).
+            for (position, index) in indices.enumerated().dropFirst(decisions.count) {
                 let decision = ledger.decide(items[index].request, requestHash: items[index].requestHash, today: today, index: position)
                 decisions.append((index, decision))
                 if case .create(let meal) = decision { try store(meal, items[index].actor) }
@@ -379,12 +380,18 @@ struct MealStore: Sendable {
 
     /// Meals already decided, stored as an import stores them (tests race a counter meal with it).
     func copyMeals(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
-        try copyMeals(upTo: meals.count, session) { store in
-            for (meal, actor) in meals { try store(meal, actor) }
+        var next = 0
+        return try copyMeals(upTo: meals.count, session) { store in
+            while next < meals.count {
+                next += 1
+                try store(meals[next - 1].meal, meals[next - 1].actor)
+            }
         }
     }
 
     /// COPYs the meals `produce` hands to its argument (at most `count`), sent a megabyte at a time.
+    /// A row the server refuses mid-stream stops `produce` early; it is called again for the
+    /// fallback and must resume after the last meal it handed over.
     private func copyMeals(upTo count: Int, _ session: Session,
                            produce: (_ store: (PricedMeal, String) throws -> Void) throws -> Void) throws -> [DinerDate: [Slot: Stored]] {
         // A block of ids in one call (a nextval per row costs seconds for a large file), one per
@@ -398,15 +405,18 @@ struct MealStore: Sendable {
         var rows = CopyText()
         var ids: [(day: DinerDate, slot: Slot, id: Int)] = []
         ids.reserveCapacity(count)
+        func add(_ meal: PricedMeal, _ actor: String) throws {
+            guard ids.count < count else { throw CanteenError.internalFailure() }
+            let id = first + ids.count
+            ids.append((DinerDate(meal.dinerID, meal.servedOn), meal.slot, id))
+            rows.row(id: id, meal, actor: actor)
+        }
         try session.executeScript("SAVEPOINT meal_bulk")
         do {
             _ = try session.copyIn("COPY meal (\(Self.copyColumns)) FROM STDIN") { writer in
                 var sent = 0
                 try produce { meal, actor in
-                    guard ids.count < count else { throw CanteenError.internalFailure() }
-                    let id = first + ids.count
-                    ids.append((DinerDate(meal.dinerID, meal.servedOn), meal.slot, id))
-                    rows.row(id: id, meal, actor: actor)
+                    try add(meal, actor)
                     if rows.bytes.count - sent >= 1 << 20 {
                         try rows.send(to: writer, from: sent)
                         sent = rows.bytes.count
@@ -423,6 +433,7 @@ struct MealStore: Sendable {
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             try session.executeScript("ROLLBACK TO SAVEPOINT meal_bulk")
         }
+        try produce(add)  // the meals not yet handed over when the server refused a row
         try session.executeScript("""
             CREATE TEMP TABLE IF NOT EXISTS meal_staging (LIKE meal INCLUDING DEFAULTS) ON COMMIT DROP;
             TRUNCATE meal_staging

@@ -1,4 +1,4 @@
-import CanteenDomain
+@testable import CanteenDomain
 @testable import CanteenService
 import Postgres
 import Foundation
@@ -197,6 +197,32 @@ struct MealEngineTests {
             let meals = try await services.meals.list(.init(dinerID: diner), by: .testAdmin).items
             #expect(meals.map(\.slot) == [.lunch, .dinner])
             #expect(meals.map(\.id) == meals.map(\.id).sorted())
+        }
+    }
+
+    /// The same race in a file of several megabytes, sent in parts: PostgreSQL refuses the first
+    /// row (libpq reports it when the COPY ends, or at a later part), and the fallback still stores
+    /// every other row of every part, each once.
+    @Test func aBulkWriteOfManyPartsThatMeetsAUniqueKeyStoresEveryOtherRow() async throws {
+        try await TestDatabase.withServices { services in
+            try await Fixtures.site(services, "LY-01")
+            let diner = try await Fixtures.diner(services, born: "1940-05-05", serial: 1).diner.id
+            let store = services.meals.store
+            _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: diner, slot: "lunch", on: "2026-11-02"), by: .testAdmin)
+            let first = LocalDate(year: 2026, month: 11, day: 2)!
+            // 30,000 meals already decided (about 5 MB of COPY rows); the first is the lunch just logged.
+            let meals = (0..<30_000).map { n -> (meal: PricedMeal, actor: String) in
+                let day = first.adding(days: -(n / 3))
+                let slot = [Slot.lunch, .dinner, .breakfast][n % 3]
+                return (PricedMeal(dinerID: diner, siteCode: "LY-01", servedOn: day, slot: slot, priceFen: 1000, delivery: false,
+                                   age: 86, bracket: "80+", subsidyFen: 0, subsidyPlace: nil,
+                                   idempotencyKey: nil, requestHash: String(repeating: "a", count: 64)), "test-import")
+            }
+            let stored = try await services.db.transaction { session in try store.copyMeals(meals, session) }
+            #expect(stored.values.map(\.count).reduce(0, +) == 29_999)
+            #expect(stored[DinerDate(diner, first)]?[.lunch] == nil)
+            let count: Int = try await services.db.session { try $0.query("SELECT count(*) AS n FROM meal").one().decode("n") }
+            #expect(count == 30_000)
         }
     }
 
