@@ -157,7 +157,7 @@ public struct MealImporter: Sendable {
     static func check(_ records: [CSV.Record], columns: [String: Int], headerCount: Int, siteCode: String, today: LocalDate,
                       actor: Principal) -> [Result<MealStore.Item, CanteenError>] {
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, records.count / 10_000))
-        let size = (records.count + parts - 1) / max(parts, 1)
+        let size = (records.count + parts - 1) / parts
         let results = Mutex<[Int: [Result<MealStore.Item, CanteenError>]]>([:])
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = (part * size)..<min(records.count, (part + 1) * size)

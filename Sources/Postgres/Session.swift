@@ -18,13 +18,6 @@ public enum PreparedPlans: Sendable {
     /// from a generic plan, rates it costlier, and otherwise plans such a statement again on every call.
     case generic
 
-    var begin: String {
-        switch self {
-        case .automatic: "BEGIN"
-        case .generic: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
-        }
-    }
-
     /// The statements that begin a transaction with these plans, for the head of a `Session.pipeline`.
     public var beginning: [PipelineStatement] {
         switch self {
@@ -32,6 +25,9 @@ public enum PreparedPlans: Sendable {
         case .generic: [.command("BEGIN"), .command("SET LOCAL plan_cache_mode = force_generic_plan")]
         }
     }
+
+    /// The same statements as one script.
+    var begin: String { beginning.map(\.sql).joined(separator: "; ") }
 }
 
 /// One statement of `Session.pipeline`.
@@ -81,23 +77,14 @@ public struct Session {
         return try consume(result)
     }
 
-    /// Runs one parameterised statement through a prepared statement cached on this connection.
+    /// Runs one parameterised statement through a prepared statement cached on this connection
+    /// (prepared and run in one round trip the first time).
     @discardableResult
     public func queryPrepared(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> QueryResult {
-        try checkCancelled()
-        let name: String
-        if let existing = handle.preparedStatements[sql] {
-            name = existing
-        } else {
-            name = "s\(handle.preparedStatements.count + 1)"
-            let prepared = PQprepare(handle.pointer, name, sql, Int32(parameters.count), nil)
-            _ = try consume(prepared)
-            handle.preparedStatements[sql] = name
+        guard let result = try pipeline([.prepared(sql, parameters)]).first else {
+            throw PostgresError(kind: .unexpected, serverMessage: "the statement answered no result")
         }
-        let result = try withParameters(parameters) { values, count in
-            PQexecPrepared(handle.pointer, name, count, values, nil, nil, 0)
-        }
-        return try consume(result)
+        return result
     }
 
     /// Sends `statements` in one round trip (libpq's pipeline mode) and answers each one's rows,
@@ -117,7 +104,7 @@ public struct Session {
         var callers: [Bool] = []  // per command sent: is its result one the caller asked for?
         for (statement, values) in zip(statements, texts) {
             guard statement.prepared else {
-                let sent = try withTexts(values) { values, count in
+                let sent = withTexts(values) { values, count in
                     PQsendQueryParams(pointer, statement.sql, count, nil, values, nil, nil, 0)
                 }
                 guard sent == 1 else { throw connectionError() }
@@ -133,7 +120,7 @@ public struct Session {
                 preparing.append((statement.sql, name))
                 callers.append(false)
             }
-            let sent = try withTexts(values) { values, count in
+            let sent = withTexts(values) { values, count in
                 PQsendQueryPrepared(pointer, name, count, values, nil, nil, 0)
             }
             guard sent == 1 else { throw connectionError() }
@@ -251,7 +238,7 @@ public struct Session {
     /// stored as `"A"`), so such a value is refused here, whatever checked it before.
     private func withParameters<R>(_ parameters: [any PostgresEncodable],
                                    _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> R) throws -> R {
-        try withTexts(try Self.texts(of: parameters), body)
+        withTexts(try Self.texts(of: parameters), body)
     }
 
     private static func texts(of parameters: [any PostgresEncodable]) throws -> [String?] {
@@ -262,7 +249,7 @@ public struct Session {
         return texts
     }
 
-    private func withTexts<R>(_ texts: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> R) throws -> R {
+    private func withTexts<R>(_ texts: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> R) -> R {
         // strdup'd copies stay valid for the whole call; freed right after.
         let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } }
         defer { cStrings.forEach { free($0) } }
