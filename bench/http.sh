@@ -5,7 +5,8 @@
 # peak rate (each connection pausing between requests) for the latency there; then pgbench
 # -M prepared inserting equivalent rows (same columns, the same two unique indexes) with 16
 # clients, and, for reference and only while the function exists, pgbench calling log_meal
-# itself (the rules without HTTP; issue 12 removes it). Also the server's resident memory at
+# itself (the rules without HTTP; issue 12 removes it); pgbench throttled to the half run's rate, for
+# the database's own p99 there (the floor of the HTTP p99). Also the server's resident memory at
 # idle and after the run. Peak and pgbench take turns BENCH_REPEAT times (default 2), then the
 # half-peak run repeats as often; each figure is its best run, and all runs are in the JSON.
 #
@@ -92,6 +93,16 @@ for round in $(seq 1 "$repeat"); do
   halves+=("$(OFFSET=$((2500000 + round * 500000)) DELAY_MS=$delay DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)")
 done
 half=$(python3 -c "import json, sys; print(json.dumps(min((json.loads(a) for a in sys.argv[1:]), key=lambda h: h['p99_ms'])))" "${halves[@]}")
+# The database's own tail at that rate: pgbench's single-row INSERT, throttled to the half run's
+# rate, every transaction's latency logged. The HTTP p99 above cannot be lower than this floor.
+half_rate=$(python3 -c "import json, sys; h = json.loads(sys.argv[1]); print(max(1, round(h['requests'] / h['seconds'])))" "$half")
+echo "bench: http: pgbench single-row INSERT throttled to $half_rate/s, for the database's own latency there" >&2
+pglog=$(mktemp -d)
+(cd "$pglog" && pgbench -n -M prepared -c $clients -j 2 -T "$duration" -R "$half_rate" -l -f /tmp/canteen-pgbench.sql "$DATABASE_URL" >/dev/null 2>&1)
+pg_half=$(cat "$pglog"/pgbench_log.* | python3 -c "import json, sys
+t = sorted(int(line.split()[2]) / 1000 for line in sys.stdin if line.strip())
+print(json.dumps({'p50_ms': t[len(t) // 2], 'p99_ms': t[min(len(t) - 1, len(t) * 99 // 100)], 'transactions': len(t)}))")
+rm -rf "$pglog"
 runs=$(python3 -c "import json, sys; n = len(sys.argv) // 3; a = sys.argv[1:]
 print(json.dumps({'peak': [json.loads(x) for x in a[:n]], 'pgbench': [float(x) for x in a[n:2 * n]], 'half': [json.loads(x) for x in a[2 * n:]]}))" "${peaks[@]}" "${pgs[@]}" "${halves[@]}")
 stored=$(( $(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM meal") - before ))
@@ -109,16 +120,17 @@ PGB
 else
   echo "bench: http: no log_meal function: its pgbench row is skipped" >&2
 fi
-python3 - "$http" "$half" "$pg" "$rules" "$idle_rss" "$load_rss" "$stored" "$delay" "$runs" <<'PY'
+python3 - "$http" "$half" "$pg" "$rules" "$idle_rss" "$load_rss" "$stored" "$delay" "$runs" "$pg_half" <<'PY'
 import json, sys
-http, half = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+http, half, pg_half = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[10])
 pg, rules, idle, load, stored, delay = float(sys.argv[3]), json.loads(sys.argv[4] or "null"), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 rate = http["requests"] / http["seconds"]
 print(json.dumps({"http_meals_per_s": round(rate), "pgbench_inserts_per_s": round(pg), "ratio": round(rate / pg, 2),
                   "p50_ms": round(http["p50_ms"], 2), "p99_ms": round(http["p99_ms"], 2), "http_errors": http["errors"],
                   "half_rate_meals_per_s": round(half["requests"] / half["seconds"]), "half_rate_delay_ms": delay,
                   "half_rate_p50_ms": round(half["p50_ms"], 2), "half_rate_p99_ms": round(half["p99_ms"], 2),
-                  "half_rate_errors": half["errors"], "pgbench_log_meal_per_s": None if rules is None else round(rules),
+                  "half_rate_errors": half["errors"],
+                  "pgbench_half_rate_p50_ms": round(pg_half["p50_ms"], 2), "pgbench_half_rate_p99_ms": round(pg_half["p99_ms"], 2), "pgbench_log_meal_per_s": None if rules is None else round(rules),
                   "meals_stored": stored, "rss_idle_mib": idle, "rss_after_load_mib": load,
                   "runs": json.loads(sys.argv[9])}))
 PY
