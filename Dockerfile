@@ -4,6 +4,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-c
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
+COPY Plugins ./Plugins
 COPY Tests ./Tests
 RUN swift build -c release --product canteen --static-swift-stdlib \
  && cp "$(swift build -c release --show-bin-path)/canteen" /canteen

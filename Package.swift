@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +37,23 @@ let package = Package(
             name: "CanteenDomain",
             swiftSettings: swiftSettings
         ),
+        // The API's contract: `openapi.yaml` is the source; its wire types and the server's
+        // protocol are generated from it at build time.
+        .target(
+            name: "CanteenAPI",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            // The generated files import modules some of them do not use, a warning each; nothing
+            // else is compiled here (the mapping to the domain lives in CanteenHTTP).
+            swiftSettings: swiftSettings + [.unsafeFlags(["-suppress-warnings"])],
+            plugins: [
+                .plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"),
+                "EmbedContract",
+            ]
+        ),
+        .executableTarget(name: "ContractEmbedder"),
+        .plugin(name: "EmbedContract", capability: .buildTool(), dependencies: ["ContractEmbedder"]),
         .target(
             name: "CanteenService",
             dependencies: [
@@ -49,6 +68,7 @@ let package = Package(
         .target(
             name: "CanteenHTTP",
             dependencies: [
+                "CanteenAPI",
                 "CanteenService",
                 "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,7 +1,8 @@
+import CanteenAPI
 import CanteenService
 import Hummingbird
 
-/// `/health` and `/ready`: no authentication.
+/// `/health`, `/ready` and the contract itself: no authentication.
 struct ServiceController {
     let services: CanteenServices
 
@@ -19,7 +20,7 @@ struct ServiceController {
             return EditedResponse(status: .serviceUnavailable, response: Status(status: "unavailable"))
         }
         routes.get("openapi.yaml") { _, _ in
-            DocumentResponse(contentType: "application/yaml; charset=utf-8", text: OpenAPIDocument.yaml)
+            DocumentResponse(contentType: "application/yaml; charset=utf-8", text: Contract.yaml)
         }
         return routes
     }
