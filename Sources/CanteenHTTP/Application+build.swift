@@ -2,6 +2,7 @@ import CanteenDomain
 import CanteenService
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import NIOCore
 
 /// Where the server listens, and how long it waits for a client.
@@ -20,17 +21,20 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-/// Builds the whole HTTP application; `canteen serve` and the tests both call it.
+/// Builds the whole HTTP application; `canteen serve` and the tests both call it. `attached`
+/// services run in the application's group and stop after the server (the pool, for its owner).
 public func buildApplication(
     services: CanteenServices,
     configuration: ServerConfiguration = ServerConfiguration(),
-    logger: Logger = Logger(label: "canteen.http")
+    logger: Logger = Logger(label: "canteen.http"),
+    attached: [any Service] = []
 ) -> some ApplicationProtocol {
     let router = buildRouter(services: services, logger: logger)
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "canteen"),
+        services: attached,
         logger: logger
     )
 }
@@ -43,10 +47,17 @@ public func buildRouter(services: CanteenServices, logger: Logger = Logger(label
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: TextInputMiddleware())
     router.addRoutes(ServiceController(services: services).routes)
-    let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: services.tokens, limiter: FailedAuthLimiter()))
-    SiteController(services: services).addRoutes(to: v1)
-    DinerController(services: services).addRoutes(to: v1)
-    MealController(services: services).addRoutes(to: v1)
-    ClaimController(services: services).addRoutes(to: v1)
+    // Every /v1 route: the bearer token is checked once, and the context narrowed to its principal.
+    let v1 = router.group("v1")
+        .add(middleware: AuthMiddleware(tokens: services.tokens, limiter: FailedAuthLimiter()))
+        .group(context: AuthenticatedContext.self)
+    v1.addRoutes(SiteController(services: services).routes)
+    v1.addRoutes(PolicyController(services: services).routes)
+    v1.addRoutes(DinerController(services: services).routes)
+    v1.addRoutes(MealController(services: services).routes)
+    v1.addRoutes(ClaimController(services: services).routes)
+    v1.addRoutes(ReportController(services: services).routes)
+    v1.addRoutes(TokenController(services: services).routes)
+    v1.addRoutes(AuditController(services: services).routes)
     return router
 }

@@ -16,30 +16,32 @@ struct DinerController {
         }
     }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("diners") { request, context in
+    var routes: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.post("diners") { request, context in
             let draft = try await request.decodeJSON(DinerDraft.self, context: context)
-            return JSONResponse(status: .created, value: try await services.diners.register(draft, by: try context.actor()))
+            return JSONResponse(status: .created, value: try await services.diners.register(draft, by: context.principal))
         }
-        group.get("diners") { request, context in
+        routes.get("diners") { request, context in
             let filter = DinerService.Filter(query: request.query("q"), community: request.query("community"), homeSite: request.query("home_site"))
-            return JSONResponse(value: try await services.diners.list(filter, page: try request.page(), by: try context.actor()))
+            return JSONResponse(value: try await services.diners.list(filter, page: try request.page(), by: context.principal))
         }
-        group.get("diners/lookup") { request, context in
+        routes.get("diners/lookup") { request, context in
             JSONResponse(value: try await services.diners.lookup(residentID: request.query("resident_id"), cardNo: request.query("card_no"),
-                                                                 siteCode: request.query("site_code"), by: try context.actor()))
+                                                                 siteCode: request.query("site_code"), by: context.principal))
         }
-        group.get("diners/:id") { _, context in
-            JSONResponse(value: try await services.diners.get(try context.id(), by: try context.actor()))
+        routes.get("diners/:id") { _, context in
+            JSONResponse(value: try await services.diners.get(try context.id(), by: context.principal))
         }
-        group.patch("diners/:id") { request, context in
+        routes.patch("diners/:id") { request, context in
             let patch = try await request.decodeJSON(DinerPatch.self, context: context)
-            return JSONResponse(value: try await services.diners.update(try context.id(), patch, by: try context.actor()))
+            return JSONResponse(value: try await services.diners.update(try context.id(), patch, by: context.principal))
         }
-        group.post("diners/:id/status") { request, context in
+        routes.post("diners/:id/status") { request, context in
             let change = try await request.decodeJSON(StatusChange.self, context: context)
             return JSONResponse(value: try await services.diners.setStatus(try context.id(), status: change.status,
-                                                                          effectiveOn: change.effectiveOn, by: try context.actor()))
+                                                                          effectiveOn: change.effectiveOn, by: context.principal))
         }
+        return routes
     }
 }

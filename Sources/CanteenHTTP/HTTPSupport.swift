@@ -30,7 +30,7 @@ struct DocumentResponse: ResponseGenerator {
 
 extension Request {
     /// Reads and decodes a JSON body (at most 1 MiB) with the SPEC's error codes.
-    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext, optional: Bool = false) async throws -> T {
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: some RequestContext, optional: Bool = false) async throws -> T {
         let buffer = try await body.collect(upTo: context.maxUploadSize)
         if buffer.withUnsafeReadableBytes(TextInput.jsonHasNUL) { throw TextInput.nulError }
         if buffer.readableBytes == 0 && optional, let empty = try? JSONCoding.decoder().decode(T.self, from: Data("{}".utf8)) {
@@ -74,21 +74,6 @@ extension Request {
 
     func page() throws -> PageRequest {
         try PageRequest(limit: try queryInt("limit"), cursor: query("cursor"))
-    }
-}
-
-extension AppRequestContext {
-    /// An integer path parameter (an id); anything else is `invalid_request`.
-    func id(_ name: String = "id") throws -> Int {
-        guard let text = parameters.get(name), let value = Int(text), value > 0 else {
-            throw CanteenError.invalidRequest("\(name) must be a positive integer", field: name)
-        }
-        return value
-    }
-
-    func text(_ name: String) throws -> String {
-        guard let text = parameters.get(name) else { throw CanteenError.invalidRequest("\(name) is required", field: name) }
-        return text
     }
 }
 

@@ -18,36 +18,38 @@ struct MealController {
         let reason: String?
     }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("meals") { request, context in
+    var routes: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.post("meals") { request, context in
             let draft = try await request.decodeJSON(MealDraft.self, context: context)
             let key = request.headers[.init("Idempotency-Key")!]
-            let logged = try await services.meals.log(draft, idempotencyKey: key, by: try context.actor())
+            let logged = try await services.meals.log(draft, idempotencyKey: key, by: context.principal)
             if logged.replayed {
                 return JSONResponse(status: .ok, value: logged.meal, headers: [.init("Idempotent-Replayed")!: "true"])
             }
             return JSONResponse(status: .created, value: logged.meal)
         }
-        group.post("meals/batch") { request, context in
+        routes.post("meals/batch") { request, context in
             let batch = try await request.decodeJSON(Batch.self, context: context)
-            return JSONResponse(value: BatchResults(results: try await services.meals.logBatch(batch.meals, by: try context.actor())))
+            return JSONResponse(value: BatchResults(results: try await services.meals.logBatch(batch.meals, by: context.principal)))
         }
-        group.get("meals") { request, context in
+        routes.get("meals") { request, context in
             let filter = try MealService.Filter(parsing: request.query("site_code"), dinerID: try request.queryInt("diner_id"),
                                                 from: request.query("from"), to: request.query("to"), status: request.query("status"))
-            return JSONResponse(value: try await services.meals.list(filter, page: try request.page(), by: try context.actor()))
+            return JSONResponse(value: try await services.meals.list(filter, page: try request.page(), by: context.principal))
         }
-        group.get("meals/:id") { _, context in
-            JSONResponse(value: try await services.meals.get(try context.id(), by: try context.actor()))
+        routes.get("meals/:id") { _, context in
+            JSONResponse(value: try await services.meals.get(try context.id(), by: context.principal))
         }
-        group.post("meals/:id/void") { request, context in
+        routes.post("meals/:id/void") { request, context in
             let body = try await request.decodeJSON(Void.self, context: context)
-            return JSONResponse(value: try await services.meals.void(try context.id(), reason: body.reason, by: try context.actor()))
+            return JSONResponse(value: try await services.meals.void(try context.id(), reason: body.reason, by: context.principal))
         }
-        group.get("subsidy-quote") { request, context in
+        routes.get("subsidy-quote") { request, context in
             JSONResponse(value: try await services.quotes.quote(dinerID: try request.queryInt("diner_id"), servedOn: request.query("served_on"),
                                                                 slot: request.query("slot"), priceFen: try request.queryInt("price_fen"),
-                                                                by: try context.actor()))
+                                                                by: context.principal))
         }
+        return routes
     }
 }

@@ -5,7 +5,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
-import Postgres
 
 /// One log line per request — method, path (never the query: it can hold a resident ID),
 /// status, duration, request id — and the request id echoed in `X-Request-Id`.
@@ -73,14 +72,14 @@ struct ProblemMiddleware: RouterMiddleware {
         case is HTTPParserError:
             // Broken framing (a bad chunk size, an unknown transfer coding): the client's fault.
             return CanteenError.invalidRequest("the request is not valid HTTP/1.1: \(error)")
-        case let error as PostgresError where error.isConnectionFailure || error.kind == .poolTimeout || error.kind == .poolClosed:
-            return .unavailable()
         case is DecodingError:
             return CanteenError.invalidRequest("the body could not be read")
         case is CancellationError:
             return .unavailable()
         default:
-            logger.error("unexpected failure", metadata: ["type": "\(type(of: error))"])
+            // The services map every database failure (503 only when it cannot be reached); what
+            // arrives here unmapped is the service's fault.
+            logger.error("unexpected failure", metadata: ["type": "\(type(of: error))", "error": "\(error)"])
             return .internalFailure()
         }
     }

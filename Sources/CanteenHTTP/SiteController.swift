@@ -2,16 +2,17 @@ import CanteenDomain
 import CanteenService
 import Hummingbird
 
-/// `/v1/sites` and `/v1/policies`.
+/// `/v1/sites`.
 struct SiteController {
     let services: CanteenServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("sites") { request, context in
+    var routes: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.post("sites") { request, context in
             let draft = try await request.decodeJSON(SiteDraft.self, context: context)
-            return JSONResponse(status: .created, value: try await services.sites.create(draft, by: try context.actor()))
+            return JSONResponse(status: .created, value: try await services.sites.create(draft, by: context.principal))
         }
-        group.get("sites") { request, context in
+        routes.get("sites") { request, context in
             var filter = SiteService.Filter(street: request.query("street"))
             if let status = request.query("status") {
                 guard let parsed = SiteStatus(rawValue: status) else {
@@ -19,33 +20,15 @@ struct SiteController {
                 }
                 filter.status = parsed
             }
-            return JSONResponse(value: try await services.sites.list(filter, page: try request.page(), by: try context.actor()))
+            return JSONResponse(value: try await services.sites.list(filter, page: try request.page(), by: context.principal))
         }
-        group.get("sites/:code") { _, context in
-            JSONResponse(value: try await services.sites.get(try context.text("code"), by: try context.actor()))
+        routes.get("sites/:code") { _, context in
+            JSONResponse(value: try await services.sites.get(try context.text("code"), by: context.principal))
         }
-        group.patch("sites/:code") { request, context in
+        routes.patch("sites/:code") { request, context in
             let patch = try await request.decodeJSON(SitePatch.self, context: context)
-            return JSONResponse(value: try await services.sites.update(try context.text("code"), patch, by: try context.actor()))
+            return JSONResponse(value: try await services.sites.update(try context.text("code"), patch, by: context.principal))
         }
-
-        group.get("policies") { request, context in
-            _ = try context.actor()
-            _ = try request.page()
-            return JSONResponse(value: Page(items: try await services.policies.list(), nextCursor: nil))
-        }
-        group.get("policies/current") { request, context in
-            _ = try context.actor()
-            var date: LocalDate?
-            if let on = request.query("on") {
-                guard let parsed = LocalDate(iso: on) else { throw CanteenError(.invalidDate, "on must be a date YYYY-MM-DD") }
-                date = parsed
-            }
-            return JSONResponse(value: try await services.policies.current(on: date))
-        }
-        group.post("policies") { request, context in
-            let draft = try await request.decodeJSON(PolicyService.Draft.self, context: context)
-            return JSONResponse(status: .created, value: try await services.policies.add(draft, by: try context.actor()))
-        }
+        return routes
     }
 }

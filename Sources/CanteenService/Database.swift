@@ -42,6 +42,8 @@ public struct Database: Sendable {
         switch error {
         case is CanteenError, is CancellationError:
             return error
+        case let refusal as Migrator.Refusal:
+            return CanteenError(.invalidState, refusal.description)
         case let error as PostgresError:
             if let known = ConstraintErrors.canteenError(for: error) { return known }
             switch error.kind {

@@ -3,12 +3,10 @@ import CanteenDomain
 import CanteenService
 import Foundation
 import Logging
-import Postgres
 
 /// What a command runs with: the services over an open pool, the acting principal and the output style.
 struct CommandContext {
     let services: CanteenServices
-    let pool: PostgresPool
     let actor: Principal
     let output: Output
 
@@ -17,26 +15,16 @@ struct CommandContext {
     static func run(_ options: GlobalOptions, _ body: (CommandContext) async throws -> Void) async throws {
         let output = Output(json: options.json)
         do {
-            let url = try DatabaseLocator.url(flag: options.databaseURL)
-            let clock = try BusinessClock.fromEnvironment()
-            var configuration = PostgresConfiguration(connectionString: url, maxConnections: 4,
-                                                      applicationName: "canteen-cli",
-                                                      settings: CanteenServices.connectionSettings(clock: clock))
-            configuration.acquireTimeout = .seconds(30)
-            try configuration.validate()
-            let pool = PostgresPool(configuration)
-            let context = CommandContext(
-                services: CanteenServices(pool: pool, clock: clock, logger: Logger(label: "canteen.cli")),
-                pool: pool,
-                actor: .commandLine(user: Self.osUser),
-                output: output)
+            let services = try CanteenServices.open(url: try DatabaseLocator.url(flag: options.databaseURL), role: .commandLine,
+                                                    clock: try BusinessClock.fromEnvironment(), logger: Logger(label: "canteen.cli"))
+            let context = CommandContext(services: services, actor: .commandLine(user: Self.osUser), output: output)
             do {
                 try await body(context)
             } catch {
-                await pool.close()
+                await services.db.pool.close()
                 throw error
             }
-            await pool.close()
+            await services.db.pool.close()
         } catch {
             throw output.fail(error)
         }

@@ -16,9 +16,9 @@ struct DBCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandContext.run(options) { context in
-                let migrator = try Migrator(directory: try ProjectFiles.migrationsFolder())
-                let applied = try await migrator.migrate(context.pool)
-                let statuses = try await migrator.status(context.pool)
+                let migrations = try context.services.migrations(in: try ProjectFiles.migrationsFolder())
+                let applied = try await migrations.migrate()
+                let statuses = try await migrations.status()
                 let report = MigrationReport(applied: applied.map(\.label), statuses: statuses, clock: context.services.clock)
                 try context.output.show(report) {
                     if applied.isEmpty {
@@ -37,8 +37,7 @@ struct DBCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandContext.run(options) { context in
-                let migrator = try Migrator(directory: try ProjectFiles.migrationsFolder())
-                let statuses = try await migrator.status(context.pool)
+                let statuses = try await context.services.migrations(in: try ProjectFiles.migrationsFolder()).status()
                 try context.output.show(MigrationReport(applied: [], statuses: statuses, clock: context.services.clock)) {
                     var table = TextTable("VERSION", "NAME", "STATE", "APPLIED AT")
                     for s in statuses {

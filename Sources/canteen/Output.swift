@@ -1,7 +1,6 @@
 import ArgumentParser
 import CanteenDomain
 import Foundation
-import Postgres
 
 /// Prints results as human tables or, with `--json`, as the API's JSON; prints errors once.
 struct Output {
@@ -50,22 +49,14 @@ struct Output {
     static func canteenError(_ error: any Error) -> CanteenError {
         switch error {
         case let error as CanteenError: return error
-        case let error as PostgresError:
-            switch error.kind {
-            case .connection, .poolTimeout, .poolClosed, .invalidConfiguration:
-                return CanteenError(.unavailable, error.description)
-            default:
-                return CanteenError(.internal, error.description)
-            }
-        case let error as Migrator.Refusal:
-            return CanteenError(.invalidState, error.description)
-        case is CancellationError:
-            return CanteenError(.unavailable, "cancelled")
-        default:
-            return CanteenError(.invalidRequest, "\(error)")
+        case is CancellationError: return CanteenError(.unavailable, "cancelled")
+        // The services map every database failure; anything else reaching here is a bug, and the
+        // person at the terminal is the one to report it, so it says what it was.
+        default: return CanteenError(.internal, "unexpected failure: \(error)")
         }
     }
 }
+
 
 /// A plain-text table that lines up Chinese (double-width) text.
 struct TextTable {

@@ -5,7 +5,6 @@ import CanteenService
 import Foundation
 import Hummingbird
 import Logging
-import Postgres
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the HTTP API.")
@@ -34,30 +33,29 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let output = Output(json: options.json)
         do {
-            let url = try DatabaseLocator.url(flag: options.databaseURL)
-            let clock = try BusinessClock.fromEnvironment()
-            var configuration = PostgresConfiguration(connectionString: url, applicationName: "canteen-serve",
-                                                      settings: CanteenServices.connectionSettings(clock: clock))
-            if let poolSize { configuration.maxConnections = max(1, poolSize) }
-            configuration.acquireTimeout = .seconds(5)
-            configuration.connectTimeoutSeconds = 3
-            try configuration.validate()
-            let pool = PostgresPool(configuration)
-            let migrator = try Migrator(directory: try ProjectFiles.migrationsFolder())
-            if migrate {
-                try await migrator.migrate(pool)
-            } else {
-                let pending = try await migrator.status(pool).filter { $0.state == .pending }
-                if !pending.isEmpty {
-                    throw CanteenError(.invalidState, "\(pending.count) migration(s) pending; run `canteen db migrate` or pass --migrate")
-                }
-            }
             var logger = Logger(label: "canteen")
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-            let services = CanteenServices(pool: pool, clock: clock, logger: logger)
-            let app = buildApplication(services: services, configuration: ServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout)), logger: logger)
+            let services = try CanteenServices.open(url: try DatabaseLocator.url(flag: options.databaseURL), role: .server(poolSize: poolSize),
+                                                    clock: try BusinessClock.fromEnvironment(), logger: logger)
+            do {
+                let migrations = try services.migrations(in: try ProjectFiles.migrationsFolder())
+                if migrate {
+                    _ = try await migrations.migrate()
+                } else {
+                    let pending = try await migrations.status().filter { $0.state == .pending }
+                    if !pending.isEmpty {
+                        throw CanteenError(.invalidState, "\(pending.count) migration(s) pending; run `canteen db migrate` or pass --migrate")
+                    }
+                }
+            } catch {
+                await services.db.pool.close()
+                throw error
+            }
+            // The pool is a service of the application's group: it closes after the server has
+            // stopped, however the server stops.
+            let app = buildApplication(services: services, configuration: ServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout)),
+                                       logger: logger, attached: [services.poolService])
             try await app.runService()
-            await pool.close()
         } catch {
             throw output.fail(error)
         }
