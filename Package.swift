@@ -45,13 +45,19 @@ let package = Package(
             dependencies: [
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
-            // The generated files import modules some of them do not use, a warning each; nothing
-            // else is compiled here (the mapping to the domain lives in CanteenHTTP).
+            // The generated files import modules some of them do not use, a warning each.
             swiftSettings: swiftSettings + [.unsafeFlags(["-suppress-warnings"])],
             plugins: [
                 .plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"),
                 "EmbedContract",
             ]
+        ),
+        // Between the domain and the contract: one file per area maps domain values to the
+        // generated wire types. The HTTP API and the CLI's --json both answer through it.
+        .target(
+            name: "CanteenWire",
+            dependencies: ["CanteenAPI", "CanteenDomain", "CanteenService"],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(name: "ContractEmbedder"),
         .plugin(name: "EmbedContract", capability: .buildTool(), dependencies: ["ContractEmbedder"]),
@@ -71,6 +77,7 @@ let package = Package(
             name: "CanteenHTTP",
             dependencies: [
                 "CanteenAPI",
+                "CanteenWire",
                 "CanteenService",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -81,6 +88,8 @@ let package = Package(
         .executableTarget(
             name: "canteen",
             dependencies: [
+                "CanteenAPI",
+                "CanteenWire",
                 "CanteenHTTP",
                 "CanteenService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -116,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "CanteenHTTPTests",
             dependencies: [
-                "CanteenHTTP", "TestSupport",
+                "CanteenAPI", "CanteenWire", "CanteenHTTP", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -72,64 +72,13 @@ public struct Site: Sendable, Equatable {
     }
 }
 
-extension Site: Codable {
-    enum CodingKeys: String, CodingKey {
-        case code, name, kind, street, community, address, phone, slots
-        case operatorName = "operator"
-        case opensOn = "opens_on"
-        case closesOn = "closes_on"
-        case defaultPriceFen = "default_price_fen"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            code: try c.decode(String.self, forKey: .code),
-            name: try c.decode(String.self, forKey: .name),
-            kind: try c.decode(SiteKind.self, forKey: .kind),
-            street: try c.decode(String.self, forKey: .street),
-            community: try c.decodeIfPresent(String.self, forKey: .community),
-            address: try c.decodeIfPresent(String.self, forKey: .address),
-            operatorName: try c.decodeIfPresent(String.self, forKey: .operatorName),
-            phone: try c.decodeIfPresent(String.self, forKey: .phone),
-            opensOn: try c.decode(LocalDate.self, forKey: .opensOn),
-            closesOn: try c.decodeIfPresent(LocalDate.self, forKey: .closesOn),
-            slots: try c.decodeIfPresent([Slot].self, forKey: .slots) ?? [.lunch],
-            defaultPriceFen: try c.decodeIfPresent(Int.self, forKey: .defaultPriceFen))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(code, forKey: .code)
-        try c.encode(name, forKey: .name)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(street, forKey: .street)
-        try c.encode(community, forKey: .community)
-        try c.encode(address, forKey: .address)
-        try c.encode(operatorName, forKey: .operatorName)
-        try c.encode(phone, forKey: .phone)
-        try c.encode(opensOn, forKey: .opensOn)
-        try c.encode(closesOn, forKey: .closesOn)
-        try c.encode(slots, forKey: .slots)
-        try c.encode(defaultPriceFen, forKey: .defaultPriceFen)
-    }
-}
-
 /// A site as shown to users: the stored site plus its status today.
-public struct SiteView: Sendable, Encodable, Equatable {
+public struct SiteView: Sendable, Equatable {
     public let site: Site
     public let status: SiteStatus
 
     public init(site: Site, today: LocalDate) {
         self.site = site
         self.status = site.status(on: today)
-    }
-
-    enum CodingKeys: String, CodingKey { case status }
-
-    public func encode(to encoder: any Encoder) throws {
-        try site.encode(to: encoder)
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(status, forKey: .status)
     }
 }

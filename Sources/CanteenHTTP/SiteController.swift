@@ -1,3 +1,5 @@
+import CanteenAPI
+import CanteenWire
 import CanteenDomain
 import CanteenService
 import Hummingbird
@@ -10,7 +12,7 @@ struct SiteController {
         let routes = RouteCollection(context: AuthenticatedContext.self)
         routes.post("sites") { request, context in
             let draft = try await request.decodeJSON(SiteDraft.self, context: context)
-            return JSONResponse(status: .created, value: try await services.sites.create(draft, by: context.principal))
+            return JSONResponse(status: .created, value: Components.Schemas.Site(try await services.sites.create(draft, by: context.principal)))
         }
         routes.get("sites") { request, context in
             var filter = SiteService.Filter(street: request.query("street"))
@@ -20,14 +22,14 @@ struct SiteController {
                 }
                 filter.status = parsed
             }
-            return JSONResponse(value: try await services.sites.list(filter, page: try request.page(), by: context.principal))
+            return JSONResponse(value: Components.Schemas.SitePage(try await services.sites.list(filter, page: try request.page(), by: context.principal)))
         }
         routes.get("sites/:code") { _, context in
-            JSONResponse(value: try await services.sites.get(try context.text("code"), by: context.principal))
+            JSONResponse(value: Components.Schemas.Site(try await services.sites.get(try context.text("code"), by: context.principal)))
         }
         routes.patch("sites/:code") { request, context in
             let patch = try await request.decodeJSON(SitePatch.self, context: context)
-            return JSONResponse(value: try await services.sites.update(try context.text("code"), patch, by: context.principal))
+            return JSONResponse(value: Components.Schemas.Site(try await services.sites.update(try context.text("code"), patch, by: context.principal)))
         }
         return routes
     }

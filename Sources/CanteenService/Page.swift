@@ -61,7 +61,7 @@ public struct PageRequest: Sendable {
 }
 
 /// One page of a list: `{"items": [...], "next_cursor": string|null}`.
-public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+public struct Page<Item: Sendable>: Sendable {
     public let items: [Item]
     public let nextCursor: String?
 
@@ -80,6 +80,10 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
         }
     }
 
+}
+
+/// The list shape of SPEC §3, for the areas whose wire types are not yet generated from the contract.
+extension Page: Encodable where Item: Encodable {
     enum CodingKeys: String, CodingKey {
         case items
         case nextCursor = "next_cursor"

@@ -24,7 +24,7 @@ public struct SiteService: Sendable {
             try session.query(
                 "INSERT INTO site (\(Self.columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 Self.parameters(site))
-            try Audit.record(session, actor: actor, action: "site.create", entity: .site, entityID: site.code, detail: site)
+            try Audit.record(session, actor: actor, action: "site.create", entity: .site, entityID: site.code, detail: SiteRecord(site))
             return SiteView(site: site, today: today)
         }
     }
@@ -77,7 +77,7 @@ public struct SiteService: Sendable {
                     phone = $8, opens_on = $9, closes_on = $10, slots = $11, default_price_fen = $12, updated_at = now()
                 WHERE code = $1
                 """, Self.parameters(after))
-            let changes = Audit.changes(from: before, to: after)
+            let changes = Audit.changes(from: SiteRecord(before), to: SiteRecord(after))
             if !changes.isEmpty {
                 try Audit.record(session, actor: actor, action: "site.update", entity: .site, entityID: code, detail: changes)
             }
@@ -118,5 +118,42 @@ public struct SiteService: Sendable {
             closesOn: try row.decode("closes_on"),
             slots: try row.decode("slots", as: TextArray.self).elements.map { try Slot(stored: $0) },
             defaultPriceFen: try row.decode("default_price_fen"))
+    }
+}
+
+/// A site as the audit log records it (`site.create`'s detail, and the fields `site.update`
+/// compares): the stored facts under their column names; an empty field is left out.
+struct SiteRecord: Encodable, Sendable {
+    let code: String
+    let name: String
+    let kind: String
+    let street: String
+    let community: String?
+    let address: String?
+    let operatorName: String?
+    let phone: String?
+    let opensOn: String
+    let closesOn: String?
+    let slots: [String]
+    let defaultPriceFen: Int?
+
+    init(_ site: Site) {
+        code = site.code
+        name = site.name
+        kind = site.kind.rawValue
+        street = site.street
+        community = site.community
+        address = site.address
+        operatorName = site.operatorName
+        phone = site.phone
+        opensOn = site.opensOn.description
+        closesOn = site.closesOn?.description
+        slots = site.slots.map(\.rawValue)
+        defaultPriceFen = site.defaultPriceFen
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, name, kind, street, community, address, phone, slots
+        case operatorName = "operator", opensOn = "opens_on", closesOn = "closes_on", defaultPriceFen = "default_price_fen"
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CanteenAPI
+import CanteenWire
 import CanteenDomain
 import CanteenService
 
@@ -32,7 +34,7 @@ struct SiteCommand: AsyncParsableCommand {
                     slots: slots.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
                     defaultPriceFen: priceFen)
                 let view = try await context.services.sites.create(draft, by: context.actor)
-                try context.output.show(view) { SiteCommand.printDetail(view) }
+                try context.output.show(Components.Schemas.Site(view)) { SiteCommand.printDetail(view) }
             }
         }
     }
@@ -55,7 +57,7 @@ struct SiteCommand: AsyncParsableCommand {
                     filter.status = parsed
                 }
                 let page = try await context.services.sites.list(filter, page: try PageRequest(limit: limit, cursor: cursor), by: context.actor)
-                try context.output.show(page) {
+                try context.output.show(Components.Schemas.SitePage(page)) {
                     var table = TextTable("CODE", "STATUS", "KIND", "STREET", "SLOTS", "PRICE", "NAME")
                     for view in page.items {
                         let site = view.site
@@ -78,7 +80,7 @@ struct SiteCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let view = try await context.services.sites.get(code, by: context.actor)
-                try context.output.show(view) { SiteCommand.printDetail(view) }
+                try context.output.show(Components.Schemas.Site(view)) { SiteCommand.printDetail(view) }
             }
         }
     }
@@ -95,7 +97,7 @@ struct SiteCommand: AsyncParsableCommand {
                     throw CanteenError.validation([FieldError(field: "closes_on", message: "must be a date YYYY-MM-DD")])
                 }
                 let view = try await context.services.sites.close(code, on: date, by: context.actor)
-                try context.output.show(view) { SiteCommand.printDetail(view) }
+                try context.output.show(Components.Schemas.Site(view)) { SiteCommand.printDetail(view) }
             }
         }
     }

@@ -1,0 +1,43 @@
+import CanteenAPI
+import CanteenDomain
+import CanteenService
+import CanteenWire
+import Foundation
+import Testing
+
+/// The wire types generated from the contract carry every field the contract requires, with
+/// explicit nulls (synthesized Codable alone would leave a nil out).
+@Suite("Wire types from the contract")
+struct WireTests {
+    static func object(_ value: some Encodable) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(value)) as? [String: Any])
+    }
+
+    @Test func aSiteHasTheSpecFieldsWithExplicitNulls() throws {
+        let site = Site(code: "LY-01", name: "幸福食堂", kind: .village, street: "柳园街道", opensOn: LocalDate(iso: "2022-09-01")!)
+        let object = try Self.object(Components.Schemas.Site(SiteView(site: site, today: LocalDate(iso: "2026-11-22")!)))
+        #expect(Set(object.keys) == ["code", "name", "kind", "street", "community", "address", "operator", "phone",
+                                     "opens_on", "closes_on", "slots", "default_price_fen", "status"])
+        for key in ["community", "address", "operator", "phone", "closes_on", "default_price_fen"] {
+            #expect(object[key] is NSNull, "\(key)")
+        }
+        #expect(object["status"] as? String == "operating")
+        #expect(object["opens_on"] as? String == "2022-09-01")
+        #expect(object["slots"] as? [String] == ["lunch"])
+        let full = Site(code: "LY-02", name: "x", kind: .communityCenter, street: "s", community: "c", address: "a", operatorName: "o",
+                        phone: "1", opensOn: LocalDate(iso: "2022-09-01")!, closesOn: LocalDate(iso: "2026-01-01")!, slots: [.lunch, .dinner],
+                        defaultPriceFen: 900)
+        let closed = try Self.object(Components.Schemas.Site(SiteView(site: full, today: LocalDate(iso: "2026-11-22")!)))
+        #expect(closed["operator"] as? String == "o")
+        #expect(closed["closes_on"] as? String == "2026-01-01")
+        #expect(closed["default_price_fen"] as? Int == 900)
+        #expect(closed["kind"] as? String == "community_center")
+        #expect(closed["status"] as? String == "closed")
+    }
+
+    @Test func aPageAlwaysCarriesItsNextCursor() throws {
+        let last = try Self.object(Components.Schemas.SitePage(Page<SiteView>(items: [], nextCursor: nil)))
+        #expect(Set(last.keys) == ["items", "next_cursor"])
+        #expect(last["next_cursor"] is NSNull)
+    }
+}
