@@ -26,7 +26,7 @@ public struct ServerConfiguration: Sendable {
 public func buildApplication(
     services: CanteenServices,
     configuration: ServerConfiguration = ServerConfiguration(),
-    logger: Logger = Logger(label: "canteen.http"),
+    logger: Logger = .quiet,
     attached: [any Service] = []
 ) -> some ApplicationProtocol {
     let router = buildRouter(services: services, logger: logger)
@@ -40,7 +40,7 @@ public func buildApplication(
 }
 
 /// The routes, without a server: used by `buildApplication` and by router tests.
-public func buildRouter(services: CanteenServices, logger: Logger = Logger(label: "canteen.http")) -> Router<AppRequestContext> {
+public func buildRouter(services: CanteenServices, logger: Logger = .quiet) -> Router<AppRequestContext> {
     // HEAD answers like GET, without the body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(logger: logger))
@@ -60,4 +60,14 @@ public func buildRouter(services: CanteenServices, logger: Logger = Logger(label
     v1.addRoutes(TokenController(services: services).routes)
     v1.addRoutes(AuditController(services: services).routes)
     return router
+}
+
+extension Logger {
+    /// Warnings and errors only: the default for an application built without a logger (the
+    /// tests); `canteen serve` passes its own, at `LOG_LEVEL` (info by default).
+    public static var quiet: Logger {
+        var logger = Logger(label: "canteen.http")
+        logger.logLevel = .warning
+        return logger
+    }
 }
