@@ -46,44 +46,6 @@ public struct Meal: Sendable, Equatable {
     }
 }
 
-extension Meal: Encodable {
-    enum CodingKeys: String, CodingKey {
-        case id, slot, delivery, age, bracket, status
-        case dinerID = "diner_id"
-        case siteCode = "site_code"
-        case servedOn = "served_on"
-        case priceFen = "price_fen"
-        case subsidyFen = "subsidy_fen"
-        case payableFen = "payable_fen"
-        case claimID = "claim_id"
-        case createdAt = "created_at"
-        case voidReason = "void_reason"
-        case voidedBy = "voided_by"
-        case voidedAt = "voided_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(dinerID, forKey: .dinerID)
-        try c.encode(siteCode, forKey: .siteCode)
-        try c.encode(servedOn, forKey: .servedOn)
-        try c.encode(slot, forKey: .slot)
-        try c.encode(priceFen, forKey: .priceFen)
-        try c.encode(delivery, forKey: .delivery)
-        try c.encode(age, forKey: .age)
-        try c.encode(bracket, forKey: .bracket)
-        try c.encode(subsidyFen, forKey: .subsidyFen)
-        try c.encode(payableFen, forKey: .payableFen)
-        try c.encode(status, forKey: .status)
-        try c.encode(claimID, forKey: .claimID)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(voidReason, forKey: .voidReason)
-        try c.encode(voidedBy, forKey: .voidedBy)
-        try c.encode(voidedAt, forKey: .voidedAt)
-    }
-}
-
 /// How a request names the diner.
 public enum DinerReference: Sendable, Hashable, CustomStringConvertible {
     case id(Int)

@@ -1,5 +1,7 @@
+import CanteenAPI
 import CanteenDomain
 import CanteenService
+import CanteenWire
 import Hummingbird
 
 /// `/v1/meals` and `/v1/subsidy-quote`.
@@ -8,10 +10,6 @@ struct MealController {
 
     struct Batch: Decodable {
         let meals: [MealDraft]
-    }
-
-    struct BatchResults: Encodable {
-        let results: [MealService.BatchResult]
     }
 
     struct Void: Decodable {
@@ -25,30 +23,30 @@ struct MealController {
             let key = request.headers[.init("Idempotency-Key")!]
             let logged = try await services.meals.log(draft, idempotencyKey: key, by: context.principal)
             if logged.replayed {
-                return JSONResponse(status: .ok, value: logged.meal, headers: [.init("Idempotent-Replayed")!: "true"])
+                return JSONResponse(status: .ok, value: Components.Schemas.Meal(logged.meal), headers: [.init("Idempotent-Replayed")!: "true"])
             }
-            return JSONResponse(status: .created, value: logged.meal)
+            return JSONResponse(status: .created, value: Components.Schemas.Meal(logged.meal))
         }
         routes.post("meals/batch") { request, context in
             let batch = try await request.decodeJSON(Batch.self, context: context)
-            return JSONResponse(value: BatchResults(results: try await services.meals.logBatch(batch.meals, by: context.principal)))
+            return JSONResponse(value: Operations.PostV1MealsBatch.Output.Ok.Body.JsonPayload(try await services.meals.logBatch(batch.meals, by: context.principal)))
         }
         routes.get("meals") { request, context in
             let filter = try MealService.Filter(parsing: request.query("site_code"), dinerID: try request.queryInt("diner_id"),
                                                 from: request.query("from"), to: request.query("to"), status: request.query("status"))
-            return JSONResponse(value: try await services.meals.list(filter, page: try request.page(), by: context.principal))
+            return JSONResponse(value: Components.Schemas.MealPage(try await services.meals.list(filter, page: try request.page(), by: context.principal)))
         }
         routes.get("meals/:id") { _, context in
-            JSONResponse(value: try await services.meals.get(try context.id(), by: context.principal))
+            JSONResponse(value: Components.Schemas.Meal(try await services.meals.get(try context.id(), by: context.principal)))
         }
         routes.post("meals/:id/void") { request, context in
             let body = try await request.decodeJSON(Void.self, context: context)
-            return JSONResponse(value: try await services.meals.void(try context.id(), reason: body.reason, by: context.principal))
+            return JSONResponse(value: Components.Schemas.Meal(try await services.meals.void(try context.id(), reason: body.reason, by: context.principal)))
         }
         routes.get("subsidy-quote") { request, context in
-            JSONResponse(value: try await services.quotes.quote(dinerID: try request.queryInt("diner_id"), servedOn: request.query("served_on"),
+            JSONResponse(value: Components.Schemas.Quote(try await services.quotes.quote(dinerID: try request.queryInt("diner_id"), servedOn: request.query("served_on"),
                                                                 slot: request.query("slot"), priceFen: try request.queryInt("price_fen"),
-                                                                by: context.principal))
+                                                                by: context.principal)))
         }
         return routes
     }

@@ -1,5 +1,7 @@
+import CanteenAPI
 import CanteenDomain
 import CanteenService
+import CanteenWire
 import Foundation
 import Hummingbird
 import Logging
@@ -50,7 +52,7 @@ struct ProblemMiddleware: RouterMiddleware {
 
     static func response(for error: any Error, logger: Logger) -> Response {
         let canteenError = canteenError(error, logger: logger)
-        let problem = Problem(canteenError)
+        let problem = Components.Schemas.Problem(canteenError)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let seconds = canteenError.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         let data = (try? JSONCoding.encoder().encode(problem)) ?? Data()

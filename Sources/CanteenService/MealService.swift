@@ -85,24 +85,16 @@ public struct MealService: Sendable {
     // MARK: batch
 
     /// One item's result in a batch: `created | replayed | duplicate | rejected`.
-    public struct BatchResult: Sendable, Encodable {
+    /// One item's answer in a batch: the meal created or replayed, or why not.
+    public struct BatchResult: Sendable {
+        public enum Status: String, Sendable {
+            case created, replayed, duplicate, rejected
+        }
+
         public let clientRef: String?
-        public let status: String
+        public let status: Status
         public let meal: Meal?
-        public let error: Problem?
-
-        enum CodingKeys: String, CodingKey {
-            case status, meal, error
-            case clientRef = "client_ref"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(clientRef, forKey: .clientRef)
-            try c.encode(status, forKey: .status)
-            try c.encode(meal, forKey: .meal)
-            try c.encode(error, forKey: .error)
-        }
+        public let error: CanteenError?
     }
 
     public static let maximumBatch = 1000
@@ -123,7 +115,7 @@ public struct MealService: Sendable {
                 try actor.requireSite(request.siteCode)
                 accepted.append((index, Self.item(request, actor: actor)))
             } catch let error as CanteenError {
-                results[index] = BatchResult(clientRef: draft.clientRef, status: "rejected", meal: nil, error: Problem(error))
+                results[index] = BatchResult(clientRef: draft.clientRef, status: .rejected, meal: nil, error: error)
             }
         }
         if !accepted.isEmpty {
@@ -140,11 +132,11 @@ public struct MealService: Sendable {
                     outcome = .refused(db.mapped(error) as? CanteenError ?? .internalFailure())
                 }
                 switch outcome {
-                case .created(let meal): results[index] = BatchResult(clientRef: ref, status: "created", meal: meal, error: nil)
-                case .replayed(let meal): results[index] = BatchResult(clientRef: ref, status: "replayed", meal: meal, error: nil)
+                case .created(let meal): results[index] = BatchResult(clientRef: ref, status: .created, meal: meal, error: nil)
+                case .replayed(let meal): results[index] = BatchResult(clientRef: ref, status: .replayed, meal: meal, error: nil)
                 case .refused(let error):
-                    results[index] = BatchResult(clientRef: ref, status: error.code == .duplicateMeal ? "duplicate" : "rejected",
-                                                 meal: nil, error: Problem(error))
+                    results[index] = BatchResult(clientRef: ref, status: error.code == .duplicateMeal ? .duplicate : .rejected,
+                                                 meal: nil, error: error)
                 }
             }
         }

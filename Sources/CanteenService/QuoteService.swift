@@ -16,29 +16,14 @@ public struct QuoteService: Sendable {
     }
 
     /// `{age, bracket, subsidy_fen, payable_fen, eligible, reason}`.
-    public struct Quote: Sendable, Encodable, Equatable {
+    /// What a meal would be subsidised, and why not when it would not.
+    public struct Quote: Sendable, Equatable {
         public let age: Int
         public let bracket: String
         public let subsidyFen: Int
         public let payableFen: Int
         public let eligible: Bool
         public let reason: String?
-
-        enum CodingKeys: String, CodingKey {
-            case age, bracket, eligible, reason
-            case subsidyFen = "subsidy_fen"
-            case payableFen = "payable_fen"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(age, forKey: .age)
-            try c.encode(bracket, forKey: .bracket)
-            try c.encode(subsidyFen, forKey: .subsidyFen)
-            try c.encode(payableFen, forKey: .payableFen)
-            try c.encode(eligible, forKey: .eligible)
-            try c.encode(reason, forKey: .reason)
-        }
     }
 
     /// A quote from an assessment: a refusal that depends on the day's facts (the diner

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CanteenAPI
+import CanteenWire
 import CanteenDomain
 import CanteenService
 import Foundation
@@ -28,7 +30,7 @@ struct MealCommand: AsyncParsableCommand {
                     MealDraft(siteCode: site, dinerID: diner, residentID: residentId, cardNo: cardNo, slot: slot,
                               priceFen: priceFen, servedOn: on, delivery: delivery),
                     idempotencyKey: key, by: context.actor)
-                try context.output.show(logged.meal) {
+                try context.output.show(Components.Schemas.Meal(logged.meal)) {
                     if logged.replayed { print("(replayed: this key already logged the meal)") }
                     MealCommand.printDetail(logged.meal)
                 }
@@ -45,7 +47,7 @@ struct MealCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let meal = try await context.services.meals.void(id, reason: reason, by: context.actor)
-                try context.output.show(meal) { MealCommand.printDetail(meal) }
+                try context.output.show(Components.Schemas.Meal(meal)) { MealCommand.printDetail(meal) }
             }
         }
     }
@@ -58,7 +60,7 @@ struct MealCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let meal = try await context.services.meals.get(id, by: context.actor)
-                try context.output.show(meal) { MealCommand.printDetail(meal) }
+                try context.output.show(Components.Schemas.Meal(meal)) { MealCommand.printDetail(meal) }
             }
         }
     }
@@ -78,7 +80,7 @@ struct MealCommand: AsyncParsableCommand {
             try await CommandContext.run(options) { context in
                 let filter = try MealService.Filter(parsing: site, dinerID: diner, from: from, to: to, status: status)
                 let page = try await context.services.meals.list(filter, page: try PageRequest(limit: limit, cursor: cursor), by: context.actor)
-                try context.output.show(page) {
+                try context.output.show(Components.Schemas.MealPage(page)) {
                     var table = TextTable("ID", "DATE", "SLOT", "SITE", "DINER", "AGE", "BRACKET", "PRICE", "SUBSIDY", "PAYS", "STATUS")
                     for m in page.items {
                         table.add(String(m.id), m.servedOn.description, m.slot.rawValue, m.siteCode, String(m.dinerID), String(m.age),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CanteenAPI
+import CanteenWire
 import CanteenDomain
 import Foundation
 
@@ -35,7 +37,7 @@ struct Output {
         if error is ExitCode || error is CleanExit || error is ValidationError { return error }
         let canteenError = Output.canteenError(error)
         if json {
-            let data = (try? JSONCoding.encoder().encode(Problem(canteenError))) ?? Data()
+            let data = (try? JSONCoding.encoder().encode(Components.Schemas.Problem(canteenError))) ?? Data()
             FileHandle.standardError.write(data + Data("\n".utf8))
         } else {
             var text = "error: \(canteenError.code.rawValue): \(canteenError.detail)"

@@ -45,7 +45,7 @@ struct GuardedRulesTests {
             let results = try await services.meals.logBatch(items.enumerated().map { index, item in
                 Fixtures.meal(site: "LY-01", diner: item.0, slot: item.1, on: day, key: "b\(index)")
             }, by: .testAdmin)
-            #expect(results.map(\.status) == Array(repeating: "created", count: 6))
+            #expect(results.map(\.status.rawValue) == Array(repeating: "created", count: 6))
             #expect(results.map { $0.meal?.subsidyFen } == [450, 450, 450, 450, 0, 0])
             #expect(try await Self.subsidies(services, diner: a, on: day) == ["dinner": 450, "lunch": 450, "breakfast": 0])
             #expect(try await Self.subsidies(services, diner: b, on: day) == ["breakfast": 450, "dinner": 450, "lunch": 0])
@@ -191,8 +191,8 @@ struct GuardedRulesTests {
             #expect(alone?.code == .periodClosed)
             let batch = try await services.meals.logBatch([Fixtures.meal(site: "LY-01", diner: diner.id, on: "2026-10-12", key: "b1")],
                                                           by: .testAdmin)
-            #expect(batch.map(\.status) == ["rejected"])
-            #expect(batch.first?.error?.code == "period_closed")
+            #expect(batch.map(\.status.rawValue) == ["rejected"])
+            #expect(batch.first?.error?.code.rawValue == "period_closed")
             let report = try await services.importer.importCSV(Data("card_no,served_on,slot\nC-1,2026-10-13,lunch\n".utf8),
                                                                siteCode: "LY-01", by: .testAdmin)
             #expect(report.rejects.map(\.code) == ["period_closed"])

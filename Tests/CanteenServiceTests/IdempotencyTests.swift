@@ -42,10 +42,10 @@ struct IdempotencyTests {
             }
             // The same in a batch: the first item replays, every variant is a mismatch.
             let results = try await services.meals.logBatch([Self.first] + Self.variants.map(\.1), keys: "k", by: .testAdmin)
-            #expect(results.first?.status == "replayed")
+            #expect(results.first?.status == .replayed)
             #expect(results.first?.meal?.id == logged.meal.id)
             for (result, (field, _)) in zip(results.dropFirst(), Self.variants) {
-                #expect(result.error?.code == "idempotency_mismatch", "\(field)")
+                #expect(result.error?.code.rawValue == "idempotency_mismatch", "\(field)")
             }
             let meals = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
             #expect(meals == 1)

@@ -137,7 +137,7 @@ struct MealEngineTests {
             // The quote has no site: where the site refuses the meal, the quote prices it.
             let batch = try await services.meals.logBatch(zip(scenarios, diners).map { s, four in
                 MealDraft(siteCode: s.site, dinerID: four[2].diner.id, slot: s.slot.rawValue, priceFen: s.price, servedOn: s.day.description)
-            }, by: .testAdmin).map { $0.meal.map { Answer(meal: $0) } ?? Answer(code: $0.error?.code) }
+            }, by: .testAdmin).map { $0.meal.map { Answer(meal: $0) } ?? Answer(code: $0.error?.code.rawValue) }
 
             var imported = [Answer?](repeating: nil, count: scenarios.count)
             for site in ["LY-01", "LY-LATE"] {

@@ -1,0 +1,63 @@
+import CanteenAPI
+import CanteenDomain
+import CanteenService
+
+// Meals, batch results and quotes between the domain and the contract's wire types.
+
+extension Components.Schemas.Meal {
+    public init(_ meal: Meal) {
+        self.init(
+            id: meal.id, dinerId: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn.description,
+            slot: .init(meal.slot), priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
+            subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .init(meal.status),
+            claimId: Nullable(meal.claimID), createdAt: meal.createdAt, voidReason: Nullable(meal.voidReason),
+            voidedBy: Nullable(meal.voidedBy), voidedAt: Nullable(meal.voidedAt))
+    }
+}
+
+extension Components.Schemas.MealPage {
+    public init(_ page: Page<Meal>) {
+        self.init(items: page.items.map(Components.Schemas.Meal.init), nextCursor: Nullable(page.nextCursor))
+    }
+}
+
+extension Components.Schemas.Meal.StatusPayload {
+    init(_ status: MealStatus) {
+        switch status {
+        case .valid: self = .valid
+        case .void: self = .void
+        }
+    }
+}
+
+extension Components.Schemas.BatchResult {
+    public init(_ result: MealService.BatchResult) {
+        self.init(clientRef: Nullable(result.clientRef), status: .init(result.status),
+                  meal: Nullable(result.meal.map(Components.Schemas.Meal.init)),
+                  error: Nullable(result.error.map(Components.Schemas.Problem.init)))
+    }
+}
+
+extension Components.Schemas.BatchResult.StatusPayload {
+    init(_ status: MealService.BatchResult.Status) {
+        switch status {
+        case .created: self = .created
+        case .replayed: self = .replayed
+        case .duplicate: self = .duplicate
+        case .rejected: self = .rejected
+        }
+    }
+}
+
+extension Operations.PostV1MealsBatch.Output.Ok.Body.JsonPayload {
+    public init(_ results: [MealService.BatchResult]) {
+        self.init(results: results.map(Components.Schemas.BatchResult.init))
+    }
+}
+
+extension Components.Schemas.Quote {
+    public init(_ quote: QuoteService.Quote) {
+        self.init(age: quote.age, bracket: quote.bracket, subsidyFen: quote.subsidyFen, payableFen: quote.payableFen,
+                  eligible: quote.eligible, reason: Nullable(quote.reason))
+    }
+}

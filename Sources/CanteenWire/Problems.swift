@@ -1,0 +1,66 @@
+import CanteenAPI
+import CanteenDomain
+
+// A `CanteenError` as an RFC 9457 problem document (`application/problem+json`): what the API
+// answers on failure, what a batch item carries, and what the CLI prints with `--json`. The
+// HTTP status of each code lives here, with the wire, not in the domain.
+
+extension Components.Schemas.Problem {
+    public init(_ error: CanteenError) {
+        self.init(
+            _type: "urn:canteen:problem:\(error.code.rawValue)", title: Self.title(error.code), status: Self.status(error.code),
+            detail: error.detail, code: .init(error.code),
+            errors: error.errors.isEmpty ? nil : error.errors.map { .init(field: $0.field, message: $0.message) },
+            existingMealId: error.existingMealID, existingDinerId: error.existingDinerID)
+    }
+
+    public static func status(_ code: CanteenError.Code) -> Int {
+        switch code {
+        case .invalidRequest: 400
+        case .unauthorized: 401
+        case .forbidden: 403
+        case .notFound: 404
+        case .duplicateMeal, .duplicateResidentID, .duplicateCardNo, .duplicateSiteCode, .periodClosed, .invalidState: 409
+        case .payloadTooLarge: 413
+        case .invalidResidentID, .siteNotOperating, .dinerInactive, .invalidDate, .invalidPrice,
+             .idempotencyMismatch, .validationFailed: 422
+        case .tooManyRequests: 429
+        case .internal: 500
+        case .unavailable: 503
+        }
+    }
+
+    public static func title(_ code: CanteenError.Code) -> String {
+        switch code {
+        case .invalidRequest: "Invalid request"
+        case .unauthorized: "Unauthorized"
+        case .forbidden: "Forbidden"
+        case .notFound: "Not found"
+        case .duplicateMeal: "Meal already logged"
+        case .duplicateResidentID: "Resident ID already registered"
+        case .duplicateCardNo: "Card number already registered"
+        case .duplicateSiteCode: "Site code already exists"
+        case .periodClosed: "Period closed"
+        case .invalidState: "Invalid state"
+        case .payloadTooLarge: "Payload too large"
+        case .invalidResidentID: "Invalid resident ID number"
+        case .siteNotOperating: "Site not operating"
+        case .dinerInactive: "Diner not active"
+        case .invalidDate: "Invalid date"
+        case .invalidPrice: "Invalid price"
+        case .idempotencyMismatch: "Idempotency key reused with different content"
+        case .validationFailed: "Validation failed"
+        case .tooManyRequests: "Too many requests"
+        case .internal: "Internal error"
+        case .unavailable: "Service unavailable"
+        }
+    }
+}
+
+extension Components.Schemas.Problem.CodePayload {
+    /// The contract lists exactly the domain's codes (a test checks every one); a code it did
+    /// not know would be the service's bug, answered as `internal`.
+    init(_ code: CanteenError.Code) {
+        self = Self(rawValue: code.rawValue) ?? ._internal
+    }
+}
