@@ -41,7 +41,7 @@ public struct Diner: Sendable, Equatable {
 }
 
 /// A diner as shown to a caller: the full resident ID only when `showsResidentID`.
-public struct DinerView: Sendable, Encodable, Equatable {
+public struct DinerView: Sendable, Equatable {
     public let diner: Diner
     public let showsResidentID: Bool
 
@@ -49,36 +49,8 @@ public struct DinerView: Sendable, Encodable, Equatable {
         self.diner = diner
         self.showsResidentID = showsResidentID
     }
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, sex, phone, address, community, status
-        case residentID = "resident_id"
-        case residentIDMasked = "resident_id_masked"
-        case birthDate = "birth_date"
-        case homeSite = "home_site"
-        case cardNo = "card_no"
-        case registeredAt = "registered_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(diner.id, forKey: .id)
-        try c.encode(diner.name, forKey: .name)
-        try c.encode(diner.residentIDMasked, forKey: .residentIDMasked)
-        if showsResidentID { try c.encode(diner.residentID, forKey: .residentID) }
-        try c.encode(diner.sex, forKey: .sex)
-        try c.encode(diner.birthDate, forKey: .birthDate)
-        try c.encode(diner.phone, forKey: .phone)
-        try c.encode(diner.address, forKey: .address)
-        try c.encode(diner.community, forKey: .community)
-        try c.encode(diner.homeSite, forKey: .homeSite)
-        try c.encode(diner.cardNo, forKey: .cardNo)
-        try c.encode(diner.status, forKey: .status)
-        try c.encode(diner.registeredAt, forKey: .registeredAt)
-    }
 }
 
-/// A new diner as a user sends it. Birth date and sex are never accepted: they come from the ID number.
 public struct DinerDraft: Sendable, Decodable {
     public var name: String?
     public var residentID: String?

@@ -3,17 +3,9 @@ import Postgres
 
 extension DinerService {
     /// A diner found by resident ID or card number, with what they would get today.
-    public struct Lookup: Sendable, Encodable {
+    public struct Lookup: Sendable {
         public let diner: DinerView
         public let today: QuoteService.Today
-
-        enum CodingKeys: String, CodingKey { case today }
-
-        public func encode(to encoder: any Encoder) throws {
-            try diner.encode(to: encoder)
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(today, forKey: .today)
-        }
     }
 
     /// Any operator may look up any diner (the subsidy follows the person); the slots

@@ -52,7 +52,7 @@ public struct DinerService: Sendable {
                                   [id, actor.name])
                 let diner = try Self.load(id, today: today, session, clock: clock)
                 try Audit.record(session, actor: actor, action: "diner.create", entity: .diner, entityID: String(id),
-                                 detail: DinerView(diner))
+                                 detail: DinerAuditRecord(diner))
                 return DinerView(diner)
             }
         } catch let error as CanteenError where error.code == .duplicateResidentID || error.code == .duplicateCardNo {
@@ -152,7 +152,7 @@ public struct DinerService: Sendable {
                 UPDATE diner SET name = $2, phone = $3, address = $4, community = $5, home_site = $6, card_no = $7, updated_at = now()
                 WHERE id = $1
                 """, [id, after.name, after.phone, after.address, after.community, after.homeSite, after.cardNo])
-            let changes = Audit.changes(from: DinerView(before), to: DinerView(after))
+            let changes = Audit.changes(from: DinerAuditRecord(before), to: DinerAuditRecord(after))
             if !changes.isEmpty {
                 try Audit.record(session, actor: actor, action: "diner.update", entity: .diner, entityID: String(id), detail: changes)
             }
@@ -223,5 +223,43 @@ public struct DinerService: Sendable {
             cardNo: try row.decode("card_no"),
             status: try DinerStatus(stored: try row.decode("status")),
             registeredAt: clock.timestamp(try row.decode("registered_at", as: Date.self)))
+    }
+}
+
+/// A diner as the audit log records it (`diner.create`'s detail, and the fields `diner.update`
+/// compares): never the full resident ID, only its masked form; an empty field is left out.
+struct DinerAuditRecord: Encodable, Sendable {
+    let id: Int
+    let name: String
+    let residentIDMasked: String
+    let sex: String
+    let birthDate: String
+    let phone: String?
+    let address: String?
+    let community: String?
+    let homeSite: String?
+    let cardNo: String?
+    let status: String
+    let registeredAt: String
+
+    init(_ diner: Diner) {
+        id = diner.id
+        name = diner.name
+        residentIDMasked = diner.residentIDMasked
+        sex = diner.sex.rawValue
+        birthDate = diner.birthDate.description
+        phone = diner.phone
+        address = diner.address
+        community = diner.community
+        homeSite = diner.homeSite
+        cardNo = diner.cardNo
+        status = diner.status.rawValue
+        registeredAt = diner.registeredAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, sex, phone, address, community, status
+        case residentIDMasked = "resident_id_masked", birthDate = "birth_date", homeSite = "home_site"
+        case cardNo = "card_no", registeredAt = "registered_at"
     }
 }

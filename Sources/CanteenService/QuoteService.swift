@@ -68,17 +68,11 @@ public struct QuoteService: Sendable {
     }
 
     /// `today: {age, bracket, slots: [{slot, subsidy_fen, already_served}]}` of a diner look-up.
-    public struct Today: Sendable, Encodable {
-        public struct SlotToday: Sendable, Encodable {
+    public struct Today: Sendable {
+        public struct SlotToday: Sendable {
             public let slot: Slot
             public let subsidyFen: Int
             public let alreadyServed: Bool
-
-            enum CodingKeys: String, CodingKey {
-                case slot
-                case subsidyFen = "subsidy_fen"
-                case alreadyServed = "already_served"
-            }
         }
 
         public let date: LocalDate

@@ -24,7 +24,7 @@ public struct SiteService: Sendable {
             try session.query(
                 "INSERT INTO site (\(Self.columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 Self.parameters(site))
-            try Audit.record(session, actor: actor, action: "site.create", entity: .site, entityID: site.code, detail: SiteRecord(site))
+            try Audit.record(session, actor: actor, action: "site.create", entity: .site, entityID: site.code, detail: SiteAuditRecord(site))
             return SiteView(site: site, today: today)
         }
     }
@@ -77,7 +77,7 @@ public struct SiteService: Sendable {
                     phone = $8, opens_on = $9, closes_on = $10, slots = $11, default_price_fen = $12, updated_at = now()
                 WHERE code = $1
                 """, Self.parameters(after))
-            let changes = Audit.changes(from: SiteRecord(before), to: SiteRecord(after))
+            let changes = Audit.changes(from: SiteAuditRecord(before), to: SiteAuditRecord(after))
             if !changes.isEmpty {
                 try Audit.record(session, actor: actor, action: "site.update", entity: .site, entityID: code, detail: changes)
             }
@@ -123,7 +123,7 @@ public struct SiteService: Sendable {
 
 /// A site as the audit log records it (`site.create`'s detail, and the fields `site.update`
 /// compares): the stored facts under their column names; an empty field is left out.
-struct SiteRecord: Encodable, Sendable {
+struct SiteAuditRecord: Encodable, Sendable {
     let code: String
     let name: String
     let kind: String

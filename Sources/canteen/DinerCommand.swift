@@ -1,4 +1,6 @@
 import ArgumentParser
+import CanteenAPI
+import CanteenWire
 import CanteenDomain
 import CanteenService
 
@@ -24,7 +26,7 @@ struct DinerCommand: AsyncParsableCommand {
                 let view = try await context.services.diners.register(
                     DinerDraft(name: name, residentID: residentId, phone: phone, address: address, community: community,
                                homeSite: homeSite, cardNo: cardNo), by: context.actor)
-                try context.output.show(view) { DinerCommand.printDetail(view) }
+                try context.output.show(Components.Schemas.Diner(view)) { DinerCommand.printDetail(view) }
             }
         }
     }
@@ -43,7 +45,7 @@ struct DinerCommand: AsyncParsableCommand {
                 let page = try await context.services.diners.list(
                     .init(query: query, community: community, homeSite: homeSite),
                     page: try PageRequest(limit: limit, cursor: cursor), by: context.actor)
-                try context.output.show(page) {
+                try context.output.show(Components.Schemas.DinerPage(page)) {
                     var table = TextTable("ID", "NAME", "RESIDENT ID", "SEX", "BORN", "HOME SITE", "CARD", "STATUS")
                     for view in page.items {
                         let d = view.diner
@@ -65,7 +67,7 @@ struct DinerCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let view = try await context.services.diners.get(id, by: context.actor)
-                try context.output.show(view) { DinerCommand.printDetail(view) }
+                try context.output.show(Components.Schemas.Diner(view)) { DinerCommand.printDetail(view) }
             }
         }
     }
@@ -80,7 +82,7 @@ struct DinerCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let view = try await context.services.diners.setStatus(id, status: status, effectiveOn: on, by: context.actor)
-                try context.output.show(view) { DinerCommand.printDetail(view) }
+                try context.output.show(Components.Schemas.Diner(view)) { DinerCommand.printDetail(view) }
             }
         }
     }
@@ -95,7 +97,7 @@ struct DinerCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let found = try await context.services.diners.lookup(residentID: residentId, cardNo: cardNo, siteCode: site, by: context.actor)
-                try context.output.show(found) {
+                try context.output.show(Components.Schemas.DinerLookup(found)) {
                     DinerCommand.printDetail(found.diner)
                     print("today \(found.today.date): age \(found.today.age), bracket \(found.today.bracket), \(found.today.status.rawValue)")
                     for slot in found.today.slots {

@@ -40,4 +40,19 @@ struct WireTests {
         #expect(Set(last.keys) == ["items", "next_cursor"])
         #expect(last["next_cursor"] is NSNull)
     }
+
+    @Test func aDinerCarriesTheFullResidentIDOnlyWhenTheViewAllowsIt() throws {
+        let diner = Diner(id: 7, name: "王大爷", residentID: "371500194005010153", sex: .male, birthDate: LocalDate(iso: "1940-05-01")!,
+                          phone: nil, address: nil, community: "东关", homeSite: nil, cardNo: nil, status: .movedOut,
+                          registeredAt: "2026-11-01T09:00:00+08:00")
+        let masked = try Self.object(Components.Schemas.Diner(DinerView(diner)))
+        #expect(Set(masked.keys) == ["id", "name", "resident_id_masked", "sex", "birth_date", "phone", "address", "community",
+                                     "home_site", "card_no", "status", "registered_at"])
+        #expect(masked["resident_id_masked"] as? String == "371500********0153")
+        #expect(masked["phone"] is NSNull && masked["home_site"] is NSNull)
+        #expect(masked["status"] as? String == "moved_out")
+        #expect(masked["sex"] as? String == "M")
+        let full = try Self.object(Components.Schemas.Diner(DinerView(diner, showsResidentID: true)))
+        #expect(full["resident_id"] as? String == "371500194005010153")
+    }
 }

@@ -1,0 +1,55 @@
+import CanteenAPI
+import CanteenDomain
+import CanteenService
+
+// Diners between the domain and the contract's wire types. The full resident ID is written only
+// when the view allows it (SPEC §2.3); every answer carries the masked form.
+
+extension Components.Schemas.Diner {
+    public init(_ view: DinerView) {
+        let diner = view.diner
+        self.init(
+            id: diner.id, name: diner.name, residentIdMasked: diner.residentIDMasked,
+            residentId: view.showsResidentID ? diner.residentID : nil, sex: .init(diner.sex),
+            birthDate: diner.birthDate.description, phone: Nullable(diner.phone), address: Nullable(diner.address),
+            community: Nullable(diner.community), homeSite: Nullable(diner.homeSite), cardNo: Nullable(diner.cardNo),
+            status: .init(diner.status), registeredAt: diner.registeredAt)
+    }
+}
+
+extension Components.Schemas.DinerPage {
+    public init(_ page: Page<DinerView>) {
+        self.init(items: page.items.map(Components.Schemas.Diner.init), nextCursor: Nullable(page.nextCursor))
+    }
+}
+
+extension Components.Schemas.DinerLookup {
+    public init(_ lookup: DinerService.Lookup) {
+        let today = lookup.today
+        self.init(
+            value1: .init(lookup.diner),
+            value2: .init(today: .init(
+                date: today.date.description, age: today.age, bracket: today.bracket, status: .init(today.status),
+                slots: today.slots.map { .init(slot: .init($0.slot), subsidyFen: $0.subsidyFen, alreadyServed: $0.alreadyServed) })))
+    }
+}
+
+extension Components.Schemas.Diner.SexPayload {
+    init(_ sex: Sex) {
+        switch sex {
+        case .male: self = .m
+        case .female: self = .f
+        }
+    }
+}
+
+extension Components.Schemas.DinerStatus {
+    init(_ status: DinerStatus) {
+        switch status {
+        case .active: self = .active
+        case .suspended: self = .suspended
+        case .deceased: self = .deceased
+        case .movedOut: self = .movedOut
+        }
+    }
+}
