@@ -61,7 +61,7 @@ public enum ClaimAction: String, Sendable, CaseIterable {
 }
 
 /// One diner's meals of one bracket in a claim.
-public struct ClaimLine: Sendable, Equatable, Codable {
+public struct ClaimLine: Sendable, Equatable {
     public let dinerID: Int
     public let name: String
     public let residentIDMasked: String
@@ -77,17 +77,10 @@ public struct ClaimLine: Sendable, Equatable, Codable {
         self.meals = meals
         self.subsidyFen = subsidyFen
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name, bracket, meals
-        case dinerID = "diner_id"
-        case residentIDMasked = "resident_id_masked"
-        case subsidyFen = "subsidy_fen"
-    }
 }
 
 /// Totals of one bracket.
-public struct ClaimBracket: Sendable, Equatable, Codable {
+public struct ClaimBracket: Sendable, Equatable {
     public let bracket: String
     public let meals: Int
     public let diners: Int
@@ -98,11 +91,6 @@ public struct ClaimBracket: Sendable, Equatable, Codable {
         self.meals = meals
         self.diners = diners
         self.subsidyFen = subsidyFen
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case bracket, meals, diners
-        case subsidyFen = "subsidy_fen"
     }
 
     /// Per-bracket totals from the lines (a diner has at most one line per bracket).
@@ -120,7 +108,7 @@ public struct ClaimBracket: Sendable, Equatable, Codable {
 }
 
 /// A negative line: a meal voided after its month was claimed.
-public struct ClaimAdjustment: Sendable, Equatable, Codable {
+public struct ClaimAdjustment: Sendable, Equatable {
     public let mealID: Int
     public let dinerID: Int
     public let servedOn: LocalDate
@@ -133,14 +121,6 @@ public struct ClaimAdjustment: Sendable, Equatable, Codable {
         self.servedOn = servedOn
         self.subsidyFen = subsidyFen
         self.reason = reason
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case reason
-        case mealID = "meal_id"
-        case dinerID = "diner_id"
-        case servedOn = "served_on"
-        case subsidyFen = "subsidy_fen"
     }
 }
 
@@ -231,56 +211,12 @@ public struct Claim: Sendable, Equatable {
 }
 
 /// A claim as JSON: with its brackets, lines and adjustments, or (in lists) without them.
-public struct ClaimView: Sendable, Encodable {
+public struct ClaimView: Sendable {
     public let claim: Claim
     public let detailed: Bool
 
     public init(_ claim: Claim, detailed: Bool = true) {
         self.claim = claim
         self.detailed = detailed
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, month, status, meals, diners, brackets, lines, adjustments, checks, street
-        case siteCode = "site_code"
-        case siteName = "site_name"
-        case subsidyFen = "subsidy_fen"
-        case adjustmentFen = "adjustment_fen"
-        case totalFen = "total_fen"
-        case rejectReason = "reject_reason"
-        case overrideReason = "override_reason"
-        case builtAt = "built_at"
-        case submittedAt = "submitted_at"
-        case approvedAt = "approved_at"
-        case rejectedAt = "rejected_at"
-        case paidAt = "paid_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(claim.id, forKey: .id)
-        try c.encode(claim.siteCode, forKey: .siteCode)
-        try c.encode(claim.siteName, forKey: .siteName)
-        try c.encode(claim.street, forKey: .street)
-        try c.encode(claim.month, forKey: .month)
-        try c.encode(claim.status, forKey: .status)
-        try c.encode(claim.meals, forKey: .meals)
-        try c.encode(claim.diners, forKey: .diners)
-        try c.encode(claim.subsidyFen, forKey: .subsidyFen)
-        try c.encode(claim.adjustmentFen, forKey: .adjustmentFen)
-        try c.encode(claim.totalFen, forKey: .totalFen)
-        try c.encode(claim.checks, forKey: .checks)
-        if detailed {
-            try c.encode(claim.brackets, forKey: .brackets)
-            try c.encode(claim.lines, forKey: .lines)
-            try c.encode(claim.adjustments, forKey: .adjustments)
-        }
-        try c.encode(claim.rejectReason, forKey: .rejectReason)
-        try c.encode(claim.overrideReason, forKey: .overrideReason)
-        try c.encode(claim.builtAt, forKey: .builtAt)
-        try c.encode(claim.submittedAt, forKey: .submittedAt)
-        try c.encode(claim.approvedAt, forKey: .approvedAt)
-        try c.encode(claim.rejectedAt, forKey: .rejectedAt)
-        try c.encode(claim.paidAt, forKey: .paidAt)
     }
 }

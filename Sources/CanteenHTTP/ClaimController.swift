@@ -1,5 +1,7 @@
+import CanteenAPI
 import CanteenDomain
 import CanteenService
+import CanteenWire
 import Hummingbird
 
 /// `/v1/claims`: build, read, export, and move through review.
@@ -31,14 +33,14 @@ struct ClaimController {
         routes.post("claims") { request, context in
             let body = try await request.decodeJSON(BuildRequest.self, context: context)
             let built = try await services.claims.build(siteCode: body.siteCode, month: body.month, by: context.principal)
-            return JSONResponse(status: built.created ? .created : .ok, value: ClaimView(built.claim))
+            return JSONResponse(status: built.created ? .created : .ok, value: Components.Schemas.Claim(ClaimView(built.claim)))
         }
         routes.get("claims") { request, context in
             let filter = try ClaimService.Filter(parsing: request.query("month"), siteCode: request.query("site_code"), status: request.query("status"))
-            return JSONResponse(value: try await services.claims.list(filter, page: try request.page(), by: context.principal))
+            return JSONResponse(value: Components.Schemas.ClaimPage(try await services.claims.list(filter, page: try request.page(), by: context.principal)))
         }
         routes.get("claims/:id") { _, context in
-            JSONResponse(value: ClaimView(try await services.claims.get(try context.id(), by: context.principal)))
+            JSONResponse(value: Components.Schemas.Claim(ClaimView(try await services.claims.get(try context.id(), by: context.principal))))
         }
         routes.get("claims/:id/export") { request, context -> Response in
             guard let format = ClaimDocument.Format(rawValue: request.query("format") ?? "json") else {
@@ -46,7 +48,7 @@ struct ClaimController {
             }
             let claim = try await services.claims.get(try context.id(), by: context.principal)
             switch format {
-            case .json: return try JSONResponse(value: ClaimView(claim)).response(from: request, context: context)
+            case .json: return try JSONResponse(value: Components.Schemas.Claim(ClaimView(claim))).response(from: request, context: context)
             case .csv: return try DocumentResponse(contentType: format.contentType, text: ClaimDocument.csv(claim)).response(from: request, context: context)
             case .html:
                 let html = try ClaimDocument.html(claim, printedAt: services.clock.timestamp(services.clock.currentDate()))
@@ -57,8 +59,8 @@ struct ClaimController {
             routes.post("claims/:id/\(action.rawValue)") { request, context in
                 let body = try await request.decodeJSON(Reason.self, context: context, optional: true)
                 let reason = action == .reject ? body.reason : body.overrideReason
-                return JSONResponse(value: ClaimView(try await services.claims.transition(try context.id(), action, reason: reason,
-                                                                                          by: context.principal)))
+                return JSONResponse(value: Components.Schemas.Claim(ClaimView(try await services.claims.transition(try context.id(), action, reason: reason,
+                                                                                          by: context.principal))))
             }
         }
         return routes

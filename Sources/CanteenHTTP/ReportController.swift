@@ -1,5 +1,7 @@
+import CanteenAPI
 import CanteenDomain
 import CanteenService
+import CanteenWire
 import Hummingbird
 
 /// `/v1/reports/monthly`: JSON, or a CSV or HTML document for officials.
@@ -11,7 +13,7 @@ struct ReportController {
         routes.get("reports/monthly") { request, context -> Response in
             let report = try await services.reports.monthly(month: request.query("month"), street: request.query("street"), by: context.principal)
             switch request.query("format") {
-            case nil, "json": return try JSONResponse(value: report).response(from: request, context: context)
+            case nil, "json": return try JSONResponse(value: Components.Schemas.MonthlyReport(report)).response(from: request, context: context)
             case "csv": return try DocumentResponse(contentType: "text/csv; charset=utf-8", text: ReportDocument.csv(report)).response(from: request, context: context)
             case "html":
                 let html = try ReportDocument.html(report, printedAt: services.clock.timestamp(services.clock.currentDate()))

@@ -11,7 +11,8 @@ public struct ReportService: Sendable {
         self.clock = clock
     }
 
-    public struct SiteRow: Sendable, Encodable {
+    /// One site's month.
+    public struct SiteRow: Sendable {
         public let siteCode: String
         public let name: String
         public let street: String
@@ -20,65 +21,27 @@ public struct ReportService: Sendable {
         public let diners: Int
         public let subsidyFen: Int
         public let claimStatus: ClaimStatus?
-
-        enum CodingKeys: String, CodingKey {
-            case name, street, meals, diners
-            case siteCode = "site_code"
-            case subsidizedMeals = "subsidized_meals"
-            case subsidyFen = "subsidy_fen"
-            case claimStatus = "claim_status"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(siteCode, forKey: .siteCode)
-            try c.encode(name, forKey: .name)
-            try c.encode(street, forKey: .street)
-            try c.encode(meals, forKey: .meals)
-            try c.encode(subsidizedMeals, forKey: .subsidizedMeals)
-            try c.encode(diners, forKey: .diners)
-            try c.encode(subsidyFen, forKey: .subsidyFen)
-            try c.encode(claimStatus, forKey: .claimStatus)
-        }
     }
 
-    public struct Totals: Sendable, Encodable {
+    public struct Totals: Sendable {
         public let meals: Int
         public let subsidizedMeals: Int
         public let diners: Int
         public let subsidyFen: Int
-
-        enum CodingKeys: String, CodingKey {
-            case meals, diners
-            case subsidizedMeals = "subsidized_meals"
-            case subsidyFen = "subsidy_fen"
-        }
     }
 
-    public struct DayRow: Sendable, Encodable {
+    public struct DayRow: Sendable {
         public let date: LocalDate
         public let meals: Int
     }
 
-    public struct MonthlyReport: Sendable, Encodable {
+    public struct MonthlyReport: Sendable {
         public let month: YearMonth
         public let street: String?
         public let sites: [SiteRow]
         public let brackets: [ClaimBracket]
         public let days: [DayRow]
         public let totals: Totals
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(month, forKey: .month)
-            try c.encode(street, forKey: .street)
-            try c.encode(sites, forKey: .sites)
-            try c.encode(brackets, forKey: .brackets)
-            try c.encode(days, forKey: .days)
-            try c.encode(totals, forKey: .totals)
-        }
-
-        enum CodingKeys: String, CodingKey { case month, street, sites, brackets, days, totals }
     }
 
     public func monthly(month text: String?, street: String?, by actor: Principal) async throws -> MonthlyReport {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CanteenAPI
+import CanteenWire
 import CanteenDomain
 import CanteenService
 import Foundation
@@ -18,7 +20,7 @@ struct ClaimCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let built = try await context.services.claims.build(siteCode: site, month: month, by: context.actor)
-                try context.output.show(ClaimView(built.claim)) { ClaimCommand.printClaim(built.claim) }
+                try context.output.show(Components.Schemas.Claim(ClaimView(built.claim))) { ClaimCommand.printClaim(built.claim) }
             }
         }
     }
@@ -31,7 +33,7 @@ struct ClaimCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let claim = try await context.services.claims.get(id, by: context.actor)
-                try context.output.show(ClaimView(claim)) { ClaimCommand.printClaim(claim) }
+                try context.output.show(Components.Schemas.Claim(ClaimView(claim))) { ClaimCommand.printClaim(claim) }
             }
         }
     }
@@ -49,7 +51,7 @@ struct ClaimCommand: AsyncParsableCommand {
             try await CommandContext.run(options) { context in
                 let page = try await context.services.claims.list(try ClaimService.Filter(parsing: month, siteCode: site, status: status),
                                                                   page: try PageRequest(limit: limit, cursor: cursor), by: context.actor)
-                try context.output.show(page) {
+                try context.output.show(Components.Schemas.ClaimPage(page)) {
                     var table = TextTable("ID", "MONTH", "SITE", "STATUS", "MEALS", "DINERS", "TOTAL", "CHECKS")
                     for view in page.items {
                         let c = view.claim
@@ -114,7 +116,7 @@ struct ClaimCommand: AsyncParsableCommand {
                 let claim = try await context.services.claims.get(id, by: context.actor)
                 let text: String
                 switch format {
-                case .json: text = String(decoding: try JSONCoding.encoder().encode(ClaimView(claim)), as: UTF8.self) + "\n"
+                case .json: text = String(decoding: try JSONCoding.encoder().encode(Components.Schemas.Claim(ClaimView(claim))), as: UTF8.self) + "\n"
                 case .csv: text = ClaimDocument.csv(claim)
                 case .html: text = try ClaimDocument.html(claim, printedAt: context.services.clock.timestamp(context.services.clock.currentDate()))
                 }
@@ -126,7 +128,7 @@ struct ClaimCommand: AsyncParsableCommand {
     static func move(_ options: GlobalOptions, _ id: Int, _ action: ClaimAction, _ reason: String?) async throws {
         try await CommandContext.run(options) { context in
             let claim = try await context.services.claims.transition(id, action, reason: reason, by: context.actor)
-            try context.output.show(ClaimView(claim)) { ClaimCommand.printClaim(claim) }
+            try context.output.show(Components.Schemas.Claim(ClaimView(claim))) { ClaimCommand.printClaim(claim) }
         }
     }
 
@@ -167,7 +169,7 @@ struct ReportCommand: AsyncParsableCommand {
                     try context.output.document(text, to: output)
                     return
                 }
-                try context.output.show(report) {
+                try context.output.show(Components.Schemas.MonthlyReport(report)) {
                     print("\(report.month)" + (report.street.map { " \($0)" } ?? ""))
                     var table = TextTable("SITE", "STREET", "MEALS", "SUBSIDISED", "DINERS", "SUBSIDY", "CLAIM", "NAME")
                     for s in report.sites {

@@ -55,4 +55,23 @@ struct WireTests {
         let full = try Self.object(Components.Schemas.Diner(DinerView(diner, showsResidentID: true)))
         #expect(full["resident_id"] as? String == "371500194005010153")
     }
+
+    @Test func aClaimInAListCarriesItsTotalsAndOneReadByIdItsLines() throws {
+        let claim = Claim(id: 3, siteCode: "LY-01", siteName: "x", street: "s", month: YearMonth(iso: "2026-10")!, status: .draft,
+                          meals: 2, diners: 1, subsidyFen: 800, adjustmentFen: 0,
+                          lines: [ClaimLine(dinerID: 1, name: "王", residentIDMasked: "371500********0153", bracket: "80+", meals: 2, subsidyFen: 800)],
+                          adjustments: [], checks: [], rejectReason: nil, overrideReason: nil, builtAt: "2026-11-01T09:00:00+08:00",
+                          submittedAt: nil, approvedAt: nil, rejectedAt: nil, paidAt: nil)
+        let listed = try Self.object(Components.Schemas.Claim(ClaimView(claim, detailed: false)))
+        #expect(listed["lines"] == nil && listed["brackets"] == nil && listed["adjustments"] == nil)
+        for key in ["reject_reason", "override_reason", "submitted_at", "approved_at", "rejected_at", "paid_at"] {
+            #expect(listed[key] is NSNull, "\(key)")
+        }
+        #expect(listed["total_fen"] as? Int == 800)
+        #expect(listed["month"] as? String == "2026-10")
+        let read = try Self.object(Components.Schemas.Claim(ClaimView(claim)))
+        let lines = try #require(read["lines"] as? [[String: Any]])
+        #expect(lines.first?["resident_id_masked"] as? String == "371500********0153")
+        #expect((read["brackets"] as? [[String: Any]])?.first?["diners"] as? Int == 1)
+    }
 }
