@@ -57,7 +57,10 @@ let package = Package(
         // generated wire types. The HTTP API and the CLI's --json both answer through it.
         .target(
             name: "CanteenWire",
-            dependencies: ["CanteenAPI", "CanteenDomain", "CanteenService"],
+            dependencies: [
+                "CanteenAPI", "CanteenDomain", "CanteenService",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "ContractEmbedder"),

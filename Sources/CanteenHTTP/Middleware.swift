@@ -30,9 +30,32 @@ struct RequestLogMiddleware: RouterMiddleware {
         response.headers[.init("X-Request-Id")!] = context.requestID
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms",
+        logger.info("\(request.method.rawValue) \(Self.loggable(request.uri.path)) \(response.status.code) \(String(format: "%.1f", ms))ms",
                     metadata: ["request_id": .string(context.requestID)])
         return response
+    }
+}
+
+extension RequestLogMiddleware {
+    /// The path as logged: a run of 15 or more digits (a resident ID, or a number that could be
+    /// one, sent where an id goes) becomes `…`, so no log line can carry a resident ID.
+    static func loggable(_ path: String) -> String {
+        var out = ""
+        var run = ""
+        func flush() {
+            out += run.count >= 15 ? "…" : run
+            run = ""
+        }
+        for character in path {
+            if character.isASCII && (character.isNumber || character == "X" || character == "x") {
+                run.append(character)
+            } else {
+                flush()
+                out.append(character)
+            }
+        }
+        flush()
+        return out
     }
 }
 

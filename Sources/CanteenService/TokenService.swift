@@ -18,7 +18,7 @@ public struct TokenService: Sendable {
         self.cache = PrincipalCache(lifetime: Self.cacheLifetime)
     }
 
-    /// A token as listed: never the secret.
+    /// A token as the audit log records it: never the secret.
     public struct Token: Sendable, Encodable {
         public let id: Int
         public let name: String
@@ -32,23 +32,10 @@ public struct TokenService: Sendable {
     }
 
     /// A new token with its secret: `{id, name, role, site_codes, token}`, shown once.
-    public struct Issued: Sendable, Encodable {
+    /// A new token with its secret, shown once.
+    public struct Issued: Sendable {
         public let token: Token
         public let secret: String
-
-        enum CodingKeys: String, CodingKey {
-            case id, name, role, token
-            case siteCodes = "site_codes"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(token.id, forKey: .id)
-            try c.encode(token.name, forKey: .name)
-            try c.encode(token.role, forKey: .role)
-            try c.encode(token.siteCodes, forKey: .siteCodes)
-            try c.encode(secret, forKey: .token)
-        }
     }
 
     public struct Draft: Sendable, Decodable {
@@ -186,19 +173,15 @@ public struct AuditService: Sendable {
         self.clock = clock
     }
 
-    public struct Entry: Sendable, Encodable {
+    /// One audited change, newest last.
+    public struct Entry: Sendable {
         public let id: Int
         public let at: String
         public let actor: String
         public let action: String
-        public let entity: String
+        public let entity: AuditEntity
         public let entityID: String
         public let detail: JSONValue
-
-        enum CodingKeys: String, CodingKey {
-            case id, at, actor, action, entity, detail
-            case entityID = "entity_id"
-        }
     }
 
     public func list(entity: String?, entityID: String?, page: PageRequest = .first, by actor: Principal) async throws -> Page<Entry> {
@@ -215,7 +198,7 @@ public struct AuditService: Sendable {
                 ORDER BY id LIMIT $4
                 """, [entity, entityID, after, page.limit + 1]).rows.map { row in
                 Entry(id: try row.decode(0), at: clock.timestamp(try row.decode(1, as: Date.self)), actor: try row.decode(2),
-                      action: try row.decode(3), entity: try row.decode(4), entityID: try row.decode(5),
+                      action: try row.decode(3), entity: try AuditEntity(stored: try row.decode(4)), entityID: try row.decode(5),
                       detail: (try? JSONCoding.decoder().decode(JSONValue.self, from: Data(try row.decode(6, as: String.self).utf8))) ?? .null)
             }
         }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CanteenAPI
+import CanteenWire
 import CanteenDomain
 import CanteenService
 
@@ -16,7 +18,7 @@ struct TokenCommand: AsyncParsableCommand {
             try await CommandContext.run(options) { context in
                 let issued = try await context.services.tokens.create(
                     TokenService.Draft(name: name, role: role, siteCodes: sites), by: context.actor)
-                try context.output.show(issued) {
+                try context.output.show(Operations.PostV1Tokens.Output.Created.Body.JsonPayload(issued)) {
                     print("token \(issued.token.id) for \(issued.token.name) (\(issued.token.role.rawValue)"
                           + (issued.token.siteCodes.isEmpty ? "" : ": " + issued.token.siteCodes.joined(separator: ", ")) + "), shown only now:")
                     print(issued.secret)

@@ -1,0 +1,52 @@
+import CanteenAPI
+import CanteenDomain
+import CanteenService
+import Foundation
+import OpenAPIRuntime
+
+// API tokens and the audit log as the contract's wire types.
+
+extension Operations.PostV1Tokens.Output.Created.Body.JsonPayload {
+    public init(_ issued: TokenService.Issued) {
+        self.init(id: issued.token.id, name: issued.token.name, role: .init(issued.token.role), siteCodes: issued.token.siteCodes,
+                  token: issued.secret)
+    }
+}
+
+extension Operations.PostV1Tokens.Output.Created.Body.JsonPayload.RolePayload {
+    init(_ role: Role) {
+        switch role {
+        case .admin: self = .admin
+        case .bureau: self = .bureau
+        case .operator: self = ._operator
+        }
+    }
+}
+
+extension Components.Schemas.AuditPage {
+    public init(_ page: Page<AuditService.Entry>) throws {
+        self.init(items: try page.items.map(ItemsPayloadPayload.init), nextCursor: Nullable(page.nextCursor))
+    }
+}
+
+extension Components.Schemas.AuditPage.ItemsPayloadPayload {
+    init(_ entry: AuditService.Entry) throws {
+        // The detail is any JSON the service recorded; the generated container holds it as such.
+        let detail = try JSONDecoder().decode(OpenAPIValueContainer.self, from: try JSONEncoder().encode(entry.detail))
+        self.init(id: entry.id, at: entry.at, actor: entry.actor, action: entry.action, entity: .init(entry.entity),
+                  entityId: entry.entityID, detail: detail)
+    }
+}
+
+extension Components.Schemas.AuditPage.ItemsPayloadPayload.EntityPayload {
+    init(_ entity: AuditEntity) {
+        switch entity {
+        case .site: self = .site
+        case .diner: self = .diner
+        case .policy: self = .policy
+        case .meal: self = .meal
+        case .claim: self = .claim
+        case .token: self = .token
+        }
+    }
+}
