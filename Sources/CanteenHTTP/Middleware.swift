@@ -102,9 +102,10 @@ struct ProblemMiddleware: RouterMiddleware {
         case is CancellationError:
             return .unavailable()
         default:
-            // The services map every database failure (503 only when it cannot be reached); what
-            // arrives here unmapped is the service's fault.
-            logger.error("unexpected failure", metadata: ["type": "\(type(of: error))", "error": "\(error)"])
+            // The services map every database failure (503 only when it cannot be reached) and
+            // log it with its SQLSTATE; what arrives here unmapped is the service's fault. Only
+            // its type is logged: an error's text may quote what the client sent.
+            logger.error("unexpected failure", metadata: ["type": "\(type(of: error))"])
             return .internalFailure()
         }
     }
