@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 what=$1; shift
 mkdir -p .local
 log=.local/build.log
-echo "build: $what (progress in $log; a first build on 2 cores takes about 8 minutes)"
+echo "build: $what (progress in $log; a first build on 2 cores takes about 12 minutes)"
 started=$SECONDS
 if ! "${SWIFT:-swift}" build "$@" > "$log" 2>&1; then
   echo "build: failed; from $log:" >&2
