@@ -1,7 +1,6 @@
 import CanteenAPI
 import CanteenDomain
 import CanteenService
-import Foundation
 import OpenAPIRuntime
 
 // API tokens and the audit log as the contract's wire types.
@@ -32,9 +31,23 @@ extension Components.Schemas.AuditPage {
 extension Components.Schemas.AuditPage.ItemsPayloadPayload {
     init(_ entry: AuditService.Entry) throws {
         // The detail is any JSON the service recorded; the generated container holds it as such.
-        let detail = try JSONDecoder().decode(OpenAPIValueContainer.self, from: try JSONEncoder().encode(entry.detail))
         self.init(id: entry.id, at: entry.at, actor: entry.actor, action: entry.action, entity: .init(entry.entity),
-                  entityId: entry.entityID, detail: detail)
+                  entityId: entry.entityID, detail: try OpenAPIValueContainer(unvalidatedValue: entry.detail.untyped))
+    }
+}
+
+extension JSONValue {
+    /// The value as the plain Swift values `OpenAPIValueContainer` holds (no second JSON pass).
+    var untyped: (any Sendable)? {
+        switch self {
+        case .null: nil
+        case .bool(let value): value
+        case .integer(let value): value
+        case .number(let value): value
+        case .string(let value): value
+        case .array(let values): values.map(\.untyped)
+        case .object(let members): members.mapValues(\.untyped)
+        }
     }
 }
 

@@ -1,9 +1,12 @@
 import CanteenAPI
 import CanteenDomain
+import CanteenHTTP
 import CanteenService
 import CanteenWire
 import Foundation
+import HummingbirdTesting
 import Testing
+import TestSupport
 
 /// The wire types generated from the contract carry every field the contract requires, with
 /// explicit nulls (synthesized Codable alone would leave a nil out).
@@ -73,5 +76,25 @@ struct WireTests {
         let lines = try #require(read["lines"] as? [[String: Any]])
         #expect(lines.first?["resident_id_masked"] as? String == "371500********0153")
         #expect((read["brackets"] as? [[String: Any]])?.first?["diners"] as? Int == 1)
+    }
+
+    @Test func anAuditEntryCarriesItsDetailAsTheJSONThatWasRecorded() async throws {
+        try await TestDatabase.withServices { services in
+            try await Fixtures.site(services, "LY-01")
+            _ = try await services.sites.close("LY-01", on: LocalDate(iso: "2026-11-20")!, by: .testAdmin)
+            let token = try await services.tokens.create(TokenService.Draft(name: "a", role: "admin", siteCodes: []), by: .testAdmin).secret
+            try await buildApplication(services: services).test(.router) { client in
+                let answer = try await APITests.request(client, .get, "/v1/audit?entity=site", token: token)
+                let items = try #require(answer.1["items"] as? [[String: Any]])
+                let created = try #require(items.first { $0["action"] as? String == "site.create" }?["detail"] as? [String: Any])
+                #expect(created["code"] as? String == "LY-01")
+                #expect(created["slots"] as? [String] == ["breakfast", "lunch", "dinner"])
+                #expect(created["default_price_fen"] as? Int == 1000)
+                let updated = try #require(items.first { $0["action"] as? String == "site.update" }?["detail"] as? [String: Any])
+                let closes = try #require(updated["closes_on"] as? [String: Any])
+                #expect(closes["from"] is NSNull)
+                #expect(closes["to"] as? String == "2026-11-20")
+            }
+        }
     }
 }
