@@ -1,10 +1,9 @@
 /// A value of the contract that is always present and may be null: encodes `null` for `nil`
 /// (synthesized Codable would leave a nil Optional out), decodes `null` as `nil`.
-public struct Nullable<Wrapped: Codable & Hashable & Sendable>: Codable, Hashable, Sendable, ExpressibleByNilLiteral {
+public struct Nullable<Wrapped: Codable & Hashable & Sendable>: Codable, Hashable, Sendable {
     public var value: Wrapped?
 
     public init(_ value: Wrapped?) { self.value = value }
-    public init(nilLiteral: ()) { self.value = nil }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

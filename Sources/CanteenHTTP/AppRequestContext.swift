@@ -50,12 +50,10 @@ public struct AuthenticatedContext: ChildRequestContext, CanteenRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Who is calling: every service call is authorised against it.
     public let principal: Principal
-    public let requestID: String
 
     public init(context: AppRequestContext) throws {
         guard let principal = context.principal else { throw CanteenError(.unauthorized, "a bearer token is required") }
         self.coreContext = context.coreContext
         self.principal = principal
-        self.requestID = context.requestID
     }
 }

@@ -84,7 +84,6 @@ public struct MealService: Sendable {
 
     // MARK: batch
 
-    /// One item's result in a batch: `created | replayed | duplicate | rejected`.
     /// One item's answer in a batch: the meal created or replayed, or why not.
     public struct BatchResult: Sendable {
         public enum Status: String, Sendable {

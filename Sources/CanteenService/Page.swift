@@ -79,7 +79,6 @@ public struct Page<Item: Sendable>: Sendable {
             self.init(items: fetched, nextCursor: nil)
         }
     }
-
 }
 
 /// The list shape of SPEC §3, for the areas whose wire types are not yet generated from the contract.

@@ -59,7 +59,6 @@ struct Output {
     }
 }
 
-
 /// A plain-text table that lines up Chinese (double-width) text.
 struct TextTable {
     var headers: [String]
