@@ -51,7 +51,7 @@ public struct DinerView: Sendable, Equatable {
     }
 }
 
-public struct DinerDraft: Sendable, Decodable {
+public struct DinerDraft: Sendable {
     public var name: String?
     public var residentID: String?
     public var phone: String?
@@ -71,12 +71,6 @@ public struct DinerDraft: Sendable, Decodable {
         self.cardNo = cardNo
     }
 
-    enum CodingKeys: String, CodingKey {
-        case name, phone, address, community
-        case residentID = "resident_id"
-        case homeSite = "home_site"
-        case cardNo = "card_no"
-    }
 
     /// The checked fields of a new diner.
     public struct Valid: Sendable {
@@ -129,7 +123,7 @@ public struct DinerDraft: Sendable, Decodable {
 
 /// A change to a diner: only the fields present change; `null` clears an optional one.
 /// The resident ID cannot be changed (register the person again if it was wrong).
-public struct DinerPatch: Sendable, Decodable {
+public struct DinerPatch: Sendable {
     public var name: String?
     public var phone: SitePatch.Field<String> = .unchanged
     public var address: SitePatch.Field<String> = .unchanged
@@ -138,36 +132,6 @@ public struct DinerPatch: Sendable, Decodable {
     public var cardNo: SitePatch.Field<String> = .unchanged
 
     public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case name, phone, address, community
-        case homeSite = "home_site"
-        case cardNo = "card_no"
-        case residentID = "resident_id"
-        case birthDate = "birth_date"
-        case sex, status
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func field(_ key: CodingKeys) throws -> SitePatch.Field<String> {
-            guard c.contains(key) else { return .unchanged }
-            if try c.decodeNil(forKey: key) { return .cleared }
-            return .set(try c.decode(String.self, forKey: key))
-        }
-        for fixed in [CodingKeys.residentID, .birthDate, .sex] where c.contains(fixed) {
-            throw CanteenError.validation([FieldError(field: fixed.rawValue, message: "cannot be changed; it comes from the resident ID number")])
-        }
-        if c.contains(.status) {
-            throw CanteenError.validation([FieldError(field: "status", message: "change it with POST /v1/diners/{id}/status")])
-        }
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-        phone = try field(.phone)
-        address = try field(.address)
-        community = try field(.community)
-        homeSite = try field(.homeSite)
-        cardNo = try field(.cardNo)
-    }
 
     public func applied(to diner: Diner) throws -> Diner {
         func pick(_ field: SitePatch.Field<String>, _ current: String?) -> String? {

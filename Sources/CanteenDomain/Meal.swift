@@ -102,7 +102,7 @@ public struct MealRequest: Sendable, Equatable {
 }
 
 /// A meal as a user sends it, before validation (the body of `POST /v1/meals`, an item of a batch).
-public struct MealDraft: Sendable, Decodable {
+public struct MealDraft: Sendable {
     public var siteCode: String?
     public var dinerID: Int?
     public var residentID: String?
@@ -124,17 +124,6 @@ public struct MealDraft: Sendable, Decodable {
         self.servedOn = servedOn
         self.delivery = delivery
         self.clientRef = clientRef
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case slot, delivery
-        case siteCode = "site_code"
-        case dinerID = "diner_id"
-        case residentID = "resident_id"
-        case cardNo = "card_no"
-        case priceFen = "price_fen"
-        case servedOn = "served_on"
-        case clientRef = "client_ref"
     }
 
     public static let maximumKeyLength = 100

@@ -1,6 +1,6 @@
 /// The fields of a new site as a user sends them, before validation.
 /// Dates and enums arrive as text so that a bad one is a field error, not a decoding failure.
-public struct SiteDraft: Sendable, Decodable {
+public struct SiteDraft: Sendable {
     public var code: String?
     public var name: String?
     public var kind: String?
@@ -29,14 +29,6 @@ public struct SiteDraft: Sendable, Decodable {
         self.closesOn = closesOn
         self.slots = slots
         self.defaultPriceFen = defaultPriceFen
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case code, name, kind, street, community, address, phone, slots
-        case operatorName = "operator"
-        case opensOn = "opens_on"
-        case closesOn = "closes_on"
-        case defaultPriceFen = "default_price_fen"
     }
 
     /// Checks every field and returns the site, or throws `validation_failed` naming each bad field.
@@ -123,7 +115,7 @@ public struct SiteDraft: Sendable, Decodable {
 }
 
 /// A change to an existing site: only the fields present change. `closes_on: null` reopens a site.
-public struct SitePatch: Sendable, Decodable {
+public struct SitePatch: Sendable {
     public var name: String?
     public var kind: String?
     public var street: String?
@@ -137,7 +129,7 @@ public struct SitePatch: Sendable, Decodable {
     public var defaultPriceFen: Field<Int>
 
     /// A patch field: absent (leave it), `null` (clear it) or a value.
-    public enum Field<Value: Sendable & Decodable>: Sendable {
+    public enum Field<Value: Sendable>: Sendable {
         case unchanged
         case cleared
         case set(Value)
@@ -158,37 +150,6 @@ public struct SitePatch: Sendable, Decodable {
         self.closesOn = closesOn
         self.slots = slots
         self.defaultPriceFen = defaultPriceFen
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case code, name, kind, street, community, address, phone, slots
-        case operatorName = "operator"
-        case opensOn = "opens_on"
-        case closesOn = "closes_on"
-        case defaultPriceFen = "default_price_fen"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func field<V: Decodable & Sendable>(_ key: CodingKeys) throws -> Field<V> {
-            guard c.contains(key) else { return .unchanged }
-            if try c.decodeNil(forKey: key) { return .cleared }
-            return .set(try c.decode(V.self, forKey: key))
-        }
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-        kind = try c.decodeIfPresent(String.self, forKey: .kind)
-        street = try c.decodeIfPresent(String.self, forKey: .street)
-        community = try field(.community)
-        address = try field(.address)
-        operatorName = try field(.operatorName)
-        phone = try field(.phone)
-        opensOn = try c.decodeIfPresent(String.self, forKey: .opensOn)
-        closesOn = try field(.closesOn)
-        slots = try c.decodeIfPresent([String].self, forKey: .slots)
-        defaultPriceFen = try field(.defaultPriceFen)
-        if let code = try c.decodeIfPresent(String.self, forKey: .code), !code.isEmpty {
-            throw CanteenError.validation([FieldError(field: "code", message: "cannot be changed")])
-        }
     }
 
     /// Applies the patch to `site` and validates the result as a whole.

@@ -1,34 +1,9 @@
 import CanteenDomain
-import Foundation
 import Hummingbird
-
-/// What every context of this server shares: the SPEC's body limit and the JSON coders.
-public protocol CanteenRequestContext: RequestContext {}
-
-extension CanteenRequestContext {
-    /// SPEC §3: a body over 1 MiB is `payload_too_large`.
-    public var maxUploadSize: Int { 1 << 20 }
-
-    public var responseEncoder: JSONEncoder { JSONCoding.encoder() }
-    public var requestDecoder: JSONDecoder { JSONCoding.decoder() }
-
-    /// An integer path parameter (an id); anything else is `invalid_request`.
-    func id(_ name: String = "id") throws -> Int {
-        guard let text = parameters.get(name), let value = Int(text), value > 0 else {
-            throw CanteenError.invalidRequest("\(name) must be a positive integer", field: name)
-        }
-        return value
-    }
-
-    func text(_ name: String) throws -> String {
-        guard let text = parameters.get(name) else { throw CanteenError.invalidRequest("\(name) is required", field: name) }
-        return text
-    }
-}
 
 /// The request context the server creates: the request id, the peer's address, and the
 /// principal once `AuthMiddleware` has checked a bearer token.
-public struct AppRequestContext: CanteenRequestContext {
+public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware`; `AuthenticatedContext` requires it.
     public var principal: Principal?
@@ -45,7 +20,7 @@ public struct AppRequestContext: CanteenRequestContext {
 
 /// The context of every `/v1` route: narrowed once, after `AuthMiddleware`, to a caller who
 /// is certainly authenticated, so no handler asks again.
-public struct AuthenticatedContext: ChildRequestContext, CanteenRequestContext {
+public struct AuthenticatedContext: ChildRequestContext {
     public typealias ParentContext = AppRequestContext
     public var coreContext: CoreRequestContextStorage
     /// Who is calling: every service call is authorised against it.

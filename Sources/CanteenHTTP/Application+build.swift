@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import NIOCore
+import OpenAPIRuntime
 
 /// Where the server listens, and how long it waits for a client.
 public struct ServerConfiguration: Sendable {
@@ -46,20 +47,24 @@ public func buildRouter(services: CanteenServices, logger: Logger = .quiet) -> R
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: TextInputMiddleware())
-    router.addRoutes(ServiceController(services: services).routes)
     // Every /v1 route: the bearer token is checked once, and the context narrowed to its principal.
     let v1 = router.group("v1")
         .add(middleware: AuthMiddleware(tokens: services.tokens, limiter: FailedAuthLimiter()))
         .group(context: AuthenticatedContext.self)
-    v1.addRoutes(SiteController(services: services).routes)
-    v1.addRoutes(PolicyController(services: services).routes)
-    v1.addRoutes(DinerController(services: services).routes)
-    v1.addRoutes(MealController(services: services).routes)
-    v1.addRoutes(ClaimController(services: services).routes)
-    v1.addRoutes(ReportController(services: services).routes)
-    v1.addRoutes(TokenController(services: services).routes)
-    v1.addRoutes(AuditController(services: services).routes)
+        .add(middleware: CallerMiddleware())
+    // Every operation of the contract, registered by the generated server.
+    do {
+        try APIHandlers(services: services).registerHandlers(on: ContractRoutes(router: router, v1: v1), configuration: .contract)
+    } catch {
+        // Registration fails only for a path the router cannot take: the contract's own fault.
+        preconditionFailure("openapi.yaml has a path the router cannot register: \(error)")
+    }
     return router
+}
+
+extension Configuration {
+    /// Compact JSON, keys in order, `/` unescaped: the same bytes the CLI's `--json` prints.
+    static let contract = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
 }
 
 extension Logger {

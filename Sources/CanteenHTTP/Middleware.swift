@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import OpenAPIRuntime
 
 /// One log line per request — method, path (never the query: it can hold a resident ID),
 /// status, duration, request id — and the request id echoed in `X-Request-Id`.
@@ -86,6 +87,8 @@ struct ProblemMiddleware: RouterMiddleware {
         switch error {
         case let error as CanteenError:
             return error
+        case let error as ServerError:
+            return contractError(error, logger: logger)
         case let error as any HTTPResponseError:
             switch error.status {
             case .notFound: return CanteenError(.notFound, "no such resource")
@@ -97,8 +100,8 @@ struct ProblemMiddleware: RouterMiddleware {
         case is HTTPParserError:
             // Broken framing (a bad chunk size, an unknown transfer coding): the client's fault.
             return CanteenError.invalidRequest("the request is not valid HTTP/1.1: \(error)")
-        case is DecodingError:
-            return CanteenError.invalidRequest("the body could not be read")
+        case let error as DecodingError:
+            return invalidBody(error)
         case is CancellationError:
             return .unavailable()
         default:
@@ -111,8 +114,45 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 }
 
+extension ProblemMiddleware {
+    /// A failure inside a generated operation. Before its input exists, the request did not
+    /// match the contract — a body member of the wrong type, a missing parameter, an unknown
+    /// enum value — and that is the client's `invalid_request`, naming the member where the
+    /// decoder knows it. After, it is whatever the operation threw.
+    static func contractError(_ error: ServerError, logger: Logger) -> CanteenError {
+        if let error = error.underlyingError as? CanteenError { return error }
+        guard error.operationInput == nil else { return canteenError(error.underlyingError, logger: logger) }
+        if let decoding = error.underlyingError as? DecodingError { return invalidBody(decoding) }
+        if (400..<500).contains(error.httpStatus.code) {
+            return CanteenError.invalidRequest("the request does not match the API: \(error.causeDescription)")
+        }
+        return canteenError(error.underlyingError, logger: logger)
+    }
+
+    /// What is wrong with a body, named by its path (`meals.[2].slot`).
+    static func invalidBody(_ error: DecodingError) -> CanteenError {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(_, let c):
+            if c.codingPath.isEmpty { return .invalidRequest("the body must be a JSON object") }
+            return .invalidRequest("\(path(c.codingPath)) has the wrong type", field: path(c.codingPath))
+        case .valueNotFound(_, let c):
+            return .invalidRequest("\(path(c.codingPath)) must not be null", field: path(c.codingPath))
+        case .keyNotFound(let key, let c):
+            return .invalidRequest("\(path(c.codingPath + [key])) is required", field: path(c.codingPath + [key]))
+        case .dataCorrupted(let c):
+            if c.codingPath.isEmpty { return .invalidRequest("the body is not valid JSON") }
+            return .invalidRequest("\(path(c.codingPath)) is not valid", field: path(c.codingPath))
+        @unknown default:
+            return .invalidRequest("the body could not be read")
+        }
+    }
+}
+
 /// SPEC §3: a text value with a NUL character is `invalid_request`. A NUL can reach a URL only
-/// percent-encoded; a JSON body is checked where it is decoded (`Request.decodeJSON`).
+/// percent-encoded; a body is checked where it is read (`ContractRoutes.read`).
 struct TextInputMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 

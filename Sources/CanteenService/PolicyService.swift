@@ -12,7 +12,7 @@ public struct PolicyService: Sendable {
     }
 
     /// A policy as a user proposes it.
-    public struct Draft: Sendable, Decodable {
+    public struct Draft: Sendable {
         public var effectiveFrom: String?
         public var tiers: [SubsidyTier]?
         public var maxSubsidizedMealsPerDay: Int?
@@ -21,12 +21,6 @@ public struct PolicyService: Sendable {
             self.effectiveFrom = effectiveFrom
             self.tiers = tiers
             self.maxSubsidizedMealsPerDay = maxSubsidizedMealsPerDay
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case tiers
-            case effectiveFrom = "effective_from"
-            case maxSubsidizedMealsPerDay = "max_subsidized_meals_per_day"
         }
     }
 

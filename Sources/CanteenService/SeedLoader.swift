@@ -1,5 +1,4 @@
 import CanteenDomain
-import Foundation
 
 /// Loads the demonstration data of `seeds/` through the ordinary services, so seeds obey every rule.
 public struct SeedLoader: Sendable {
@@ -16,20 +15,8 @@ public struct SeedLoader: Sendable {
         public let existing: Int
     }
 
-    /// Creates each site of a JSON array of site objects that does not exist yet.
-    public func loadSites(from file: URL) async throws -> Result {
-        let data: Data
-        do {
-            data = try Data(contentsOf: file)
-        } catch {
-            throw CanteenError.invalidRequest("cannot read \(file.path)")
-        }
-        let drafts: [SiteDraft]
-        do {
-            drafts = try JSONCoding.decoder().decode([SiteDraft].self, from: data)
-        } catch {
-            throw CanteenError.invalidRequest("\(file.lastPathComponent) is not a JSON array of sites")
-        }
+    /// Creates each site that does not exist yet.
+    public func loadSites(_ drafts: [SiteDraft]) async throws -> Result {
         var created = 0
         var existing = 0
         for draft in drafts {

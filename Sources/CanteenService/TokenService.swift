@@ -31,14 +31,13 @@ public struct TokenService: Sendable {
         }
     }
 
-    /// A new token with its secret: `{id, name, role, site_codes, token}`, shown once.
     /// A new token with its secret, shown once.
     public struct Issued: Sendable {
         public let token: Token
         public let secret: String
     }
 
-    public struct Draft: Sendable, Decodable {
+    public struct Draft: Sendable {
         public var name: String?
         public var role: String?
         public var siteCodes: [String]?
@@ -47,11 +46,6 @@ public struct TokenService: Sendable {
             self.name = name
             self.role = role
             self.siteCodes = siteCodes
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case name, role
-            case siteCodes = "site_codes"
         }
     }
 

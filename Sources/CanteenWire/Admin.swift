@@ -63,3 +63,11 @@ extension Components.Schemas.AuditPage.ItemsPayloadPayload.EntityPayload {
         }
     }
 }
+
+// MARK: requests
+
+extension TokenService.Draft {
+    public init(_ body: Operations.PostV1Tokens.Input.Body.JsonPayload) {
+        self.init(name: body.name, role: body.role.rawValue, siteCodes: body.siteCodes)
+    }
+}

@@ -53,3 +53,30 @@ extension Components.Schemas.DinerStatus {
         }
     }
 }
+
+// MARK: requests
+
+extension DinerDraft {
+    public init(_ body: Components.Schemas.DinerInput) {
+        self.init(name: body.name, residentID: body.residentId, phone: body.phone, address: body.address,
+                  community: body.community, homeSite: body.homeSite, cardNo: body.cardNo)
+    }
+}
+
+extension DinerPatch {
+    /// A change as the contract's PATCH body carries it. What the resident ID fixes cannot be
+    /// changed, and the status has its own route: naming them is refused.
+    public init(_ body: DinerPatchBody) throws {
+        if let fixed = body.fixed.first {
+            let message = fixed == "status" ? "change it with POST /v1/diners/{id}/status" : "cannot be changed; it comes from the resident ID number"
+            throw CanteenError.validation([FieldError(field: fixed, message: message)])
+        }
+        self.init()
+        name = body.name.value
+        phone = SitePatch.field(body.phone)
+        address = SitePatch.field(body.address)
+        community = SitePatch.field(body.community)
+        homeSite = SitePatch.field(body.homeSite)
+        cardNo = SitePatch.field(body.cardNo)
+    }
+}

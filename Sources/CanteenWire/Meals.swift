@@ -61,3 +61,14 @@ extension Components.Schemas.Quote {
                   eligible: quote.eligible, reason: Nullable(quote.reason))
     }
 }
+
+// MARK: requests
+
+extension MealDraft {
+    /// A meal as the contract's body (or a batch item) carries it.
+    public init(_ body: Components.Schemas.MealInput) {
+        self.init(siteCode: body.siteCode, dinerID: body.dinerId, residentID: body.residentId, cardNo: body.cardNo,
+                  slot: body.slot.rawValue, priceFen: body.priceFen, servedOn: body.servedOn, delivery: body.delivery,
+                  clientRef: body.clientRef)
+    }
+}

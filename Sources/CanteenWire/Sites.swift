@@ -53,3 +53,37 @@ extension Components.Schemas.Slot {
         }
     }
 }
+
+// MARK: requests
+
+extension SiteDraft {
+    /// A new site as the contract's body carries it; `validated()` checks what types cannot.
+    public init(_ body: Components.Schemas.SiteInput) {
+        self.init(code: body.code, name: body.name, kind: body.kind.rawValue, street: body.street, community: body.community,
+                  address: body.address, operatorName: body._operator, phone: body.phone, opensOn: body.opensOn,
+                  closesOn: body.closesOn, slots: body.slots?.map(\.rawValue), defaultPriceFen: body.defaultPriceFen)
+    }
+}
+
+extension SitePatch {
+    /// A change as the contract's PATCH body carries it. A site's code never changes: naming
+    /// another one is refused. A member that cannot be cleared (`name`, `kind` …) sent as null
+    /// stays as it is.
+    public init(_ body: SitePatchBody) throws {
+        if let code = body.code.value, !code.isEmpty {
+            throw CanteenError.validation([FieldError(field: "code", message: "cannot be changed")])
+        }
+        self.init(name: body.name.value, kind: body.kind.value, street: body.street.value, community: Self.field(body.community),
+                  address: Self.field(body.address), operatorName: Self.field(body.operator), phone: Self.field(body.phone),
+                  opensOn: body.opensOn.value, closesOn: Self.field(body.closesOn), slots: body.slots.value,
+                  defaultPriceFen: Self.field(body.defaultPriceFen))
+    }
+
+    static func field<Value>(_ field: PatchField<Value>) -> Field<Value> {
+        switch field {
+        case .absent: .unchanged
+        case .null: .cleared
+        case .value(let value): .set(value)
+        }
+    }
+}

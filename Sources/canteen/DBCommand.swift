@@ -1,5 +1,7 @@
 import ArgumentParser
+import CanteenAPI
 import CanteenDomain
+import CanteenWire
 import CanteenService
 import Foundation
 import Postgres
@@ -51,6 +53,21 @@ struct DBCommand: AsyncParsableCommand {
     }
 
     struct Seed: AsyncParsableCommand {
+        /// The sites of `seeds/sites.json`: an array of `POST /v1/sites` bodies.
+        static func sites(in file: URL) throws -> [SiteDraft] {
+            let data: Data
+            do {
+                data = try Data(contentsOf: file)
+            } catch {
+                throw CanteenError.invalidRequest("cannot read \(file.path)")
+            }
+            do {
+                return try JSONCoding.decoder().decode([Components.Schemas.SiteInput].self, from: data).map(SiteDraft.init)
+            } catch {
+                throw CanteenError.invalidRequest("\(file.lastPathComponent) is not a JSON array of sites: \(error)")
+            }
+        }
+
         static let configuration = CommandConfiguration(
             abstract: "Load the canteen sites of seeds/ (idempotent); --demo adds fictional diners and a month of meals.")
         @OptionGroup var options: GlobalOptions
@@ -60,7 +77,7 @@ struct DBCommand: AsyncParsableCommand {
             try await CommandContext.run(options) { context in
                 let folder = try ProjectFiles.seedsFolder()
                 let sites = try await SeedLoader(services: context.services, actor: context.actor)
-                    .loadSites(from: folder.appendingPathComponent("sites.json"))
+                    .loadSites(try Self.sites(in: folder.appendingPathComponent("sites.json")))
                 var demoResult: DemoData.Result?
                 if demo {
                     let progress = ProgressLine(enabled: !options.json)

@@ -275,7 +275,10 @@ struct APITests {
                 #expect(try await Self.request(client, .post, "/v1/claims/\(id)/approve", token: w.bureau).1["code"] as? String == "invalid_state")
                 #expect(try await Self.request(client, .post, "/v1/claims/\(id)/submit", token: w.op2).1["status"] as? String == "submitted")
                 #expect(try await Self.request(client, .post, "/v1/claims", token: w.op2, body: #"{"site_code": "LY-02", "month": "2026-10"}"#).1["code"] as? String == "period_closed")
-                #expect(try await Self.request(client, .post, "/v1/claims/\(id)/reject", token: w.bureau, body: "{}").0.code == 422)
+                // A missing reason is a request that does not match the contract; an empty one is a bad value.
+                let missing = try await Self.request(client, .post, "/v1/claims/\(id)/reject", token: w.bureau, body: "{}")
+                #expect(missing.0 == .badRequest && missing.1["code"] as? String == "invalid_request")
+                #expect(try await Self.request(client, .post, "/v1/claims/\(id)/reject", token: w.bureau, body: #"{"reason": " "}"#).0.code == 422)
                 #expect(try await Self.request(client, .post, "/v1/claims/\(id)/approve", token: w.bureau).1["status"] as? String == "approved")
                 #expect(try await Self.request(client, .post, "/v1/claims/\(id)/pay", token: w.bureau).1["status"] as? String == "paid")
             }

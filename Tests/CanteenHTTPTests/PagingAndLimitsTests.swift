@@ -85,8 +85,8 @@ struct PagingAndLimitsTests {
                 (.post, "/v1/sites"), (.patch, "/v1/sites/LY-01"), (.post, "/v1/policies"),
                 (.post, "/v1/diners"), (.patch, "/v1/diners/\(w.diner1)"), (.post, "/v1/diners/\(w.diner1)/status"),
                 (.post, "/v1/meals"), (.post, "/v1/meals/batch"), (.post, "/v1/meals/\(w.meal2)/void"),
-                (.post, "/v1/claims"), (.post, "/v1/claims/\(claim)/submit"), (.post, "/v1/claims/\(claim)/approve"),
-                (.post, "/v1/claims/\(claim)/pay"), (.post, "/v1/claims/\(claim)/reject"), (.post, "/v1/tokens"),
+                (.post, "/v1/claims"), (.post, "/v1/claims/\(claim)/submit"), (.post, "/v1/claims/\(claim)/reject"),
+                (.post, "/v1/tokens"),
             ]
             let over = Self.body(bytes: (1 << 20) + 1)
             // Exactly 1 MiB is read: cut short, it is then a body that is not JSON.
@@ -100,6 +100,14 @@ struct PagingAndLimitsTests {
                     let read = try await APITests.request(client, method, path, token: w.admin, body: atTheLimit)
                     #expect(read.0 == .badRequest, "\(method) \(path): \(read.3.prefix(200))")
                     #expect(read.1["code"] as? String == "invalid_request", "\(method) \(path)")
+                }
+            }
+            // A route that takes no body (approve, pay) still refuses one over the limit unread.
+            try await buildApplication(services: services).test(.router) { client in
+                for path in ["/v1/claims/\(claim)/approve", "/v1/claims/\(claim)/pay"] {
+                    let refused = try await APITests.request(client, .post, path, token: w.admin, body: over)
+                    #expect(refused.0 == .contentTooLarge, "\(path)")
+                    #expect(refused.1["code"] as? String == "payload_too_large", "\(path)")
                 }
             }
             // None of it changed anything.

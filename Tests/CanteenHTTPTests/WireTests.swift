@@ -97,4 +97,40 @@ struct WireTests {
             }
         }
     }
+
+    /// A PATCH body tells an absent member (leave it) from null (clear it); a site's code cannot change.
+    @Test func aSitePatchBodyTellsNullFromAbsent() throws {
+        func patch(_ json: String) throws -> SitePatch {
+            try SitePatch(JSONCoding.decoder().decode(SitePatchBody.self, from: Data(json.utf8)))
+        }
+        let site = Site(code: "LY-01", name: "幸福食堂", kind: .village, street: "柳园街道", phone: "0635-1",
+                        opensOn: LocalDate(iso: "2022-09-01")!)
+        let changed = try patch(#"{"name": "新名字", "closes_on": "2030-01-01", "phone": null}"#).applied(to: site)
+        #expect(changed.name == "新名字")
+        #expect(changed.closesOn == LocalDate(iso: "2030-01-01"))
+        #expect(changed.phone == nil)
+        #expect(changed.street == site.street)
+        #expect(try patch(#"{"street": "新街道"}"#).applied(to: site).phone == "0635-1")
+        #expect(try patch(#"{"closes_on": null}"#).applied(to: changed).closesOn == nil)
+        #expect(throws: CanteenError.self) { try patch(#"{"code": "OTHER"}"#) }
+    }
+
+    @Test func aDinerPatchBodyRefusesWhatTheResidentIDFixes() throws {
+        for member in ["resident_id", "birth_date", "sex", "status"] {
+            let body = try JSONCoding.decoder().decode(DinerPatchBody.self, from: Data(#"{"\#(member)": "x", "phone": null}"#.utf8))
+            do {
+                _ = try DinerPatch(body)
+                Issue.record("\(member) was accepted")
+            } catch let error as CanteenError {
+                #expect(error.code == .validationFailed)
+                #expect(error.errors.map(\.field) == [member])
+            }
+        }
+        let body = try JSONCoding.decoder().decode(DinerPatchBody.self, from: Data(#"{"phone": null, "card_no": "C-1"}"#.utf8))
+        let patch = try DinerPatch(body)
+        guard case .cleared = patch.phone, case .set("C-1") = patch.cardNo, case .unchanged = patch.address else {
+            Issue.record("unexpected \(patch)")
+            return
+        }
+    }
 }

@@ -1,0 +1,34 @@
+import CanteenAPI
+import CanteenDomain
+import CanteenService
+
+// Subsidy policies between the domain and the contract's wire types.
+
+extension Components.Schemas.Policy {
+    public init(_ policy: SubsidyPolicy) {
+        self.init(id: policy.id, effectiveFrom: policy.effectiveFrom.description, tiers: policy.tiers.map(Components.Schemas.Tier.init),
+                  maxSubsidizedMealsPerDay: Nullable(policy.maxSubsidizedMealsPerDay))
+    }
+}
+
+extension Components.Schemas.PolicyPage {
+    public init(_ policies: [SubsidyPolicy]) {
+        self.init(items: policies.map(Components.Schemas.Policy.init), nextCursor: Nullable(nil))
+    }
+}
+
+extension Components.Schemas.Tier {
+    init(_ tier: SubsidyTier) {
+        self.init(label: tier.label, minAge: tier.minAge, maxAge: Nullable(tier.maxAge), subsidyFen: tier.subsidyFen)
+    }
+}
+
+// MARK: requests
+
+extension PolicyService.Draft {
+    public init(_ body: Components.Schemas.PolicyInput) {
+        self.init(effectiveFrom: body.effectiveFrom,
+                  tiers: body.tiers.map { SubsidyTier(label: $0.label, minAge: $0.minAge, maxAge: $0.maxAge?.value, subsidyFen: $0.subsidyFen) },
+                  maxSubsidizedMealsPerDay: body.maxSubsidizedMealsPerDay)
+    }
+}
