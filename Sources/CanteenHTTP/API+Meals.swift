@@ -23,7 +23,7 @@ extension APIHandlers {
 
     func getV1Meals(_ input: Operations.GetV1Meals.Input) async throws -> Operations.GetV1Meals.Output {
         let query = input.query
-        let filter = try MealService.Filter(parsing: query.siteCode?.nonEmpty, dinerID: query.dinerId, from: query.from?.nonEmpty,
+        let filter = try MealService.Filter(parsing: query.siteCode?.nonEmpty, dinerID: query.dinerId, servedOn: query.servedOn, from: query.from?.nonEmpty,
                                             to: query.to?.nonEmpty, status: query.status?.rawValue)
         return .ok(.init(body: .json(.init(try await services.meals.list(filter, page: try page(query.limit, query.cursor), by: try Caller.current())))))
     }

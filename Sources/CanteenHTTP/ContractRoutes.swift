@@ -7,7 +7,8 @@ import OpenAPIRuntime
 
 /// Where the generated server meets the router: every operation of `openapi.yaml` is registered
 /// through swift-openapi-hummingbird, the `/v1` ones on the authenticated group, the others on
-/// the router itself. Before an operation decodes anything, its body is read here once: at most
+/// the router itself. Before an operation decodes anything, its parameters are checked against
+/// the document (`ContractParameters`) and its body is read here once: at most
 /// 1 MiB (`payload_too_large`), without NUL (`invalid_request`), and an empty body is no body.
 /// The service negotiates no content — a route, or its `format`, decides what it answers — so a
 /// client's `Accept` is not checked against it; every text answer says it is UTF-8.
@@ -21,8 +22,10 @@ struct ContractRoutes: ServerTransport {
     static let maximumBody = 1 << 20
 
     func register(_ handler: @escaping Handler, method: HTTPRequest.Method, path: String) throws {
+        let operation = "\(method.rawValue) \(path)"
+        let parameters = ContractParameters.contract
         let prepared: Handler = { request, body, metadata in
-            var request = request
+            var request = try parameters.checked(request, operation: operation, pathParameters: metadata.pathParameters)
             request.headerFields[.accept] = nil
             var (response, answer) = try await handler(request, try await Self.read(body), metadata)
             if let type = response.headerFields[.contentType], !type.contains("charset"), type.hasPrefix("text/") || type == "application/yaml" {

@@ -129,10 +129,12 @@ extension ProblemMiddleware {
         return canteenError(error.underlyingError, logger: logger)
     }
 
-    /// What is wrong with a body, named by its path (`meals.[2].slot`).
+    /// What is wrong with a body, named by its path (`meals[2].slot`).
     static func invalidBody(_ error: DecodingError) -> CanteenError {
         func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            keys.reduce(into: "") { path, key in
+                if let index = key.intValue { path += "[\(index)]" } else { path += (path.isEmpty ? "" : ".") + key.stringValue }
+            }
         }
         switch error {
         case .typeMismatch(_, let c):

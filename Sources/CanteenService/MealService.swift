@@ -302,7 +302,8 @@ struct NullableTextArray: PostgresEncodable {
 
 extension MealService.Filter {
     /// A filter from text query values (HTTP query strings, CLI options), with the SPEC's error codes.
-    public init(parsing siteCode: String?, dinerID: Int?, from: String?, to: String?, status: String?) throws {
+    /// A filter from query text. `servedOn` is one day: the range narrowed to it.
+    public init(parsing siteCode: String?, dinerID: Int?, servedOn: String? = nil, from: String?, to: String?, status: String?) throws {
         func date(_ text: String?, _ field: String) throws -> LocalDate? {
             guard let text else { return nil }
             guard let date = LocalDate(iso: text) else {
@@ -317,6 +318,11 @@ extension MealService.Filter {
             }
             parsedStatus = value
         }
-        self.init(siteCode: siteCode, dinerID: dinerID, from: try date(from, "from"), to: try date(to, "to"), status: parsedStatus)
+        var first = try date(from, "from"), last = try date(to, "to")
+        if let day = try date(servedOn, "served_on") {
+            first = max(first ?? day, day)
+            last = min(last ?? day, day)
+        }
+        self.init(siteCode: siteCode, dinerID: dinerID, from: first, to: last, status: parsedStatus)
     }
 }
