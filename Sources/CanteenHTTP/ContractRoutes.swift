@@ -2,16 +2,20 @@ import CanteenAPI
 import CanteenDomain
 import HTTPTypes
 import Hummingbird
-import OpenAPIHummingbird
+import NIOCore
 import OpenAPIRuntime
 
 /// Where the generated server meets the router: every operation of `openapi.yaml` is registered
-/// through swift-openapi-hummingbird, the `/v1` ones on the authenticated group, the others on
-/// the router itself. Before an operation decodes anything, its parameters are checked against
-/// the document (`ContractParameters`) and its body is read here once: at most
-/// 1 MiB (`payload_too_large`), without NUL (`invalid_request`), and an empty body is no body.
-/// The service negotiates no content — a route, or its `format`, decides what it answers — so a
-/// client's `Accept` is not checked against it; every text answer says it is UTF-8.
+/// here, the `/v1` ones on the authenticated group, the others on the router itself. Before an
+/// operation decodes anything, its parameters are checked against the document
+/// (`ContractParameters`) and its body is read once: at most 1 MiB (`payload_too_large`), without
+/// NUL (`invalid_request`), and an empty body is no body. The service negotiates no content — a
+/// route, or its `format`, decides what it answers — so a client's `Accept` is not checked
+/// against it; every text answer says it is UTF-8.
+///
+/// This is swift-openapi-hummingbird's transport with one change: an answer goes out as one
+/// buffer, its head and body in one write. The package streams every body after the head, two
+/// writes (and two TCP segments) per answer, which cost the counter a fifth of its rate.
 struct ContractRoutes: ServerTransport {
     typealias Handler = @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
 
@@ -23,33 +27,45 @@ struct ContractRoutes: ServerTransport {
 
     func register(_ handler: @escaping Handler, method: HTTPRequest.Method, path: String) throws {
         let operation = "\(method.rawValue) \(path)"
-        let parameters = ContractParameters.contract
-        let prepared: Handler = { request, body, metadata in
-            var request = try parameters.checked(request, operation: operation, pathParameters: metadata.pathParameters)
-            request.headerFields[.accept] = nil
-            var (response, answer) = try await handler(request, try await Self.read(body), metadata)
-            if let type = response.headerFields[.contentType], !type.contains("charset"), type.hasPrefix("text/") || type == "application/yaml" {
-                response.headerFields[.contentType] = type + "; charset=utf-8"
-            }
-            return (response, answer)
-        }
         if path.hasPrefix("/v1/") {
-            v1.register(prepared, method: method, path: String(path.dropFirst("/v1".count)))
+            v1.on(RouterPath(String(path.dropFirst("/v1".count))), method: method) { request, context in
+                try await Self.answer(request, context, operation, handler)
+            }
         } else {
-            router.register(prepared, method: method, path: path)
+            router.on(RouterPath(path), method: method) { request, context in
+                try await Self.answer(request, context, operation, handler)
+            }
         }
     }
 
-    static func read(_ body: HTTPBody?) async throws -> HTTPBody? {
-        guard let body else { return nil }
-        var bytes: [UInt8] = []
-        for try await chunk in body {
-            guard bytes.count + chunk.count <= maximumBody else { throw CanteenError(.payloadTooLarge, "the body is larger than 1 MiB") }
-            bytes.append(contentsOf: chunk)
+    static func answer(_ request: Request, _ context: some RequestContext, _ operation: String, _ handler: Handler) async throws -> Response {
+        let metadata = ServerRequestMetadata(pathParameters: [String: Substring](context.parameters.map { (String($0.0), $0.1) }) { first, _ in first })
+        var head = try ContractParameters.contract.checked(request.head, operation: operation, pathParameters: metadata.pathParameters)
+        head.headerFields[.accept] = nil
+        let (response, body) = try await handler(head, try await Self.body(of: request), metadata)
+        var headers = response.headerFields
+        if let type = headers[.contentType], !type.contains("charset"), type.hasPrefix("text/") || type == "application/yaml" {
+            headers[.contentType] = type + "; charset=utf-8"
         }
-        if bytes.isEmpty { return nil }
-        if bytes.withUnsafeBytes(TextInput.jsonHasNUL) { throw TextInput.nulError }
-        return HTTPBody(bytes)
+        var buffer = ByteBuffer()
+        if let body {
+            for try await chunk in body { buffer.writeBytes(chunk) }
+        }
+        return Response(status: response.status, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    /// The request's body, read whole: nil when empty.
+    static func body(of request: Request) async throws -> HTTPBody? {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maximumBody)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw CanteenError(.payloadTooLarge, "the body is larger than 1 MiB")
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        if buffer.withUnsafeReadableBytes(TextInput.jsonHasNUL) { throw TextInput.nulError }
+        return HTTPBody(Array(buffer.readableBytesView))
     }
 }
 
