@@ -20,9 +20,12 @@ public struct Diner: Sendable, Equatable {
     public var status: DinerStatus
     /// RFC 3339 with the service zone's offset.
     public var registeredAt: String
+    /// Every category period (SPEC §2.12), oldest first.
+    public var categories: [CategoryPeriod]
 
     public init(id: Int, name: String, residentID: String, sex: Sex, birthDate: LocalDate, phone: String?, address: String?,
-                community: String?, homeSite: String?, cardNo: String?, status: DinerStatus, registeredAt: String) {
+                community: String?, homeSite: String?, cardNo: String?, status: DinerStatus, registeredAt: String,
+                categories: [CategoryPeriod] = []) {
         self.id = id
         self.name = name
         self.residentID = residentID
@@ -35,6 +38,7 @@ public struct Diner: Sendable, Equatable {
         self.cardNo = cardNo
         self.status = status
         self.registeredAt = registeredAt
+        self.categories = categories
     }
 
     public var residentIDMasked: String { ResidentID.mask(residentID) }

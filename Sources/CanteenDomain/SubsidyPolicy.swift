@@ -1,5 +1,5 @@
 /// One age band of a subsidy policy, e.g. 70–79 years: 2 yuan a meal.
-public struct SubsidyTier: Sendable, Codable, Equatable {
+public struct SubsidyTier: Sendable, Equatable {
     public let label: String
     public let minAge: Int
     /// `nil`: no upper bound.
@@ -15,21 +15,6 @@ public struct SubsidyTier: Sendable, Codable, Equatable {
 
     public func covers(age: Int) -> Bool {
         age >= minAge && (maxAge.map { age <= $0 } ?? true)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case label
-        case minAge = "min_age"
-        case maxAge = "max_age"
-        case subsidyFen = "subsidy_fen"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(label, forKey: .label)
-        try c.encode(minAge, forKey: .minAge)
-        try c.encode(maxAge, forKey: .maxAge)
-        try c.encode(subsidyFen, forKey: .subsidyFen)
     }
 }
 
@@ -103,22 +88,6 @@ public struct SubsidyPolicy: Sendable, Equatable {
         return SubsidyPolicy(effectiveFrom: date,
                              tiers: tiers.map { SubsidyTier(label: $0.label.trimmingWhitespace(), minAge: $0.minAge, maxAge: $0.maxAge, subsidyFen: $0.subsidyFen) },
                              maxSubsidizedMealsPerDay: maxSubsidizedMealsPerDay)
-    }
-}
-
-extension SubsidyPolicy: Encodable {
-    enum CodingKeys: String, CodingKey {
-        case id, tiers
-        case effectiveFrom = "effective_from"
-        case maxSubsidizedMealsPerDay = "max_subsidized_meals_per_day"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(id, forKey: .id)
-        try c.encode(effectiveFrom, forKey: .effectiveFrom)
-        try c.encode(tiers, forKey: .tiers)
-        try c.encode(maxSubsidizedMealsPerDay, forKey: .maxSubsidizedMealsPerDay)
     }
 }
 

@@ -39,4 +39,17 @@ extension APIHandlers {
                                                         by: try Caller.current())
         return .ok(.init(body: .json(.init(diner))))
     }
+
+    func addDinerCategory(_ input: Operations.AddDinerCategory.Input) async throws -> Operations.AddDinerCategory.Output {
+        let body = switch input.body { case .json(let body): body }
+        let draft = CategoryPeriodDraft(category: body.category.rawValue, effectiveOn: body.effectiveOn, endsOn: body.endsOn)
+        return .created(.init(body: .json(.init(try await services.diners.addCategory(try positiveID(input.path.id), draft, by: try Caller.current())))))
+    }
+
+    func endDinerCategory(_ input: Operations.EndDinerCategory.Input) async throws -> Operations.EndDinerCategory.Output {
+        let body = switch input.body { case .json(let body): body }
+        let diner = try await services.diners.endCategory(try positiveID(input.path.id), period: try positiveID(input.path.periodId, "period_id"),
+                                                          endsOn: body.endsOn, by: try Caller.current())
+        return .ok(.init(body: .json(.init(diner))))
+    }
 }

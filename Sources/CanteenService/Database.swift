@@ -80,6 +80,10 @@ enum ConstraintErrors {
             return CanteenError(.duplicateResidentID, "a diner with this resident ID is already registered")
         case (SQLState.uniqueViolation, "diner_card_no_key"):
             return CanteenError(.duplicateCardNo, "this card number already belongs to another diner")
+        case (SQLState.exclusionViolation, "diner_category_no_overlap"):
+            return .validation([FieldError(field: "effective_on", message: "overlaps another period of the same category")])
+        case (SQLState.checkViolation, "diner_category_end_once"):
+            return CanteenError(.invalidState, "this category period has already ended")
         case (SQLState.foreignKeyViolation, "diner_home_site_fkey"):
             return .validation([FieldError(field: "home_site", message: "no such site")])
         default:

@@ -19,7 +19,10 @@ public struct DinerService: Sendable {
         d.id, d.name, d.resident_id, d.sex, d.birth_date, d.phone, d.address, d.community, d.home_site, d.card_no,
         coalesce((SELECT ds.status FROM diner_status ds WHERE ds.diner_id = d.id AND ds.effective_on <= $1::date
                   ORDER BY ds.effective_on DESC LIMIT 1), 'active') AS status,
-        d.registered_at
+        d.registered_at,
+        (SELECT string_agg(c.id || ':' || c.category || ':' || c.effective_on || ':' || coalesce(c.ends_on::text, ''), ','
+                           ORDER BY c.effective_on, c.id)
+         FROM diner_category c WHERE c.diner_id = d.id) AS categories
         """
 
     public func register(_ draft: DinerDraft, by actor: Principal) async throws -> DinerView {
@@ -222,7 +225,94 @@ public struct DinerService: Sendable {
             homeSite: try row.decode("home_site"),
             cardNo: try row.decode("card_no"),
             status: try DinerStatus(stored: try row.decode("status")),
-            registeredAt: clock.timestamp(try row.decode("registered_at", as: Date.self)))
+            registeredAt: clock.timestamp(try row.decode("registered_at", as: Date.self)),
+            categories: try periods(try row.decode("categories")))
+    }
+
+    /// Category periods from the `categories` column: `id:category:effective_on:ends_on`, comma-separated.
+    static func periods(_ text: String?) throws -> [CategoryPeriod] {
+        guard let text else { return [] }
+        return try text.split(separator: ",").map(period)
+    }
+
+    private static func period(_ entry: Substring) throws -> CategoryPeriod {
+        let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4, let id = Int(parts[0]), let from = LocalDate(iso: parts[2]) else {
+            throw PostgresError(kind: .decoding, serverMessage: "unreadable category period \(entry)", column: "categories")
+        }
+        var until: LocalDate?
+        if !parts[3].isEmpty {
+            guard let date = LocalDate(iso: parts[3]) else { throw PostgresError(kind: .decoding, serverMessage: "unreadable category period \(entry)", column: "categories") }
+            until = date
+        }
+        return CategoryPeriod(id: id, category: try DinerCategory(stored: parts[1]), effectiveOn: from, endsOn: until)
+    }
+
+    // MARK: categories (SPEC §2.12)
+
+    /// Adds a category period; admin and bureau only (they come from civil-affairs lists).
+    public func addCategory(_ id: Int, _ draft: CategoryPeriodDraft, by actor: Principal) async throws -> DinerView {
+        try actor.require(.admin, .bureau)
+        let today = clock.today()
+        let clock = self.clock
+        return try await db.transaction { session in
+            let diner = try Self.lockForChange(id, today: today, session, clock: clock, by: actor)
+            let period = try draft.validated(against: diner.categories)
+            let periodID: Int = try session.query("""
+                INSERT INTO diner_category (diner_id, category, effective_on, ends_on, recorded_by) VALUES ($1, $2, $3, $4, $5) RETURNING id
+                """, [id, period.category.rawValue, period.from, period.until, actor.name]).one().decode("id")
+            try Audit.record(session, actor: actor, action: "diner.category.add", entity: .diner, entityID: String(id),
+                             detail: CategoryAuditRecord(CategoryPeriod(id: periodID, category: period.category, effectiveOn: period.from,
+                                                                        endsOn: period.until)))
+            return DinerView(try Self.load(id, today: today, session, clock: clock), showsResidentID: actor.seesFullResidentID)
+        }
+    }
+
+    /// Ends an open category period on `endsOn` (its first day without the category).
+    public func endCategory(_ id: Int, period periodID: Int, endsOn: String?, by actor: Principal) async throws -> DinerView {
+        try actor.require(.admin, .bureau)
+        let today = clock.today()
+        let clock = self.clock
+        return try await db.transaction { session in
+            let diner = try Self.lockForChange(id, today: today, session, clock: clock, by: actor)
+            guard let period = diner.categories.first(where: { $0.id == periodID }) else {
+                throw CanteenError.notFound("category period \(periodID) of diner \(id)")
+            }
+            let ended = try period.ended(on: endsOn)
+            try session.query("UPDATE diner_category SET ends_on = $2, ended_at = now(), ended_by = $3 WHERE id = $1",
+                              [periodID, ended.endsOn, actor.name])
+            try Audit.record(session, actor: actor, action: "diner.category.end", entity: .diner, entityID: String(id),
+                             detail: CategoryAuditRecord(ended))
+            return DinerView(try Self.load(id, today: today, session, clock: clock), showsResidentID: actor.seesFullResidentID)
+        }
+    }
+}
+
+/// A category period as the audit log records it (`diner.category.add` and `.end`).
+struct CategoryAuditRecord: Encodable, Sendable {
+    let periodID: Int
+    let category: String
+    let effectiveOn: String
+    let endsOn: String?
+
+    init(_ period: CategoryPeriod) {
+        periodID = period.id
+        category = period.category.rawValue
+        effectiveOn = period.effectiveOn.description
+        endsOn = period.endsOn?.description
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case category
+        case periodID = "period_id", effectiveOn = "effective_on", endsOn = "ends_on"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(periodID, forKey: .periodID)
+        try c.encode(category, forKey: .category)
+        try c.encode(effectiveOn, forKey: .effectiveOn)
+        try c.encode(endsOn, forKey: .endsOn)
     }
 }
 

@@ -42,7 +42,7 @@ public struct PolicyService: Sendable {
             }
             var stored = policy
             stored.id = id
-            try Audit.record(session, actor: actor, action: "policy.create", entity: .policy, entityID: String(id), detail: stored)
+            try Audit.record(session, actor: actor, action: "policy.create", entity: .policy, entityID: String(id), detail: PolicyAuditRecord(stored))
             return stored
         }
     }
@@ -82,5 +82,56 @@ public struct PolicyService: Sendable {
         }
         if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
         return PolicyBook(policies)
+    }
+}
+
+/// A policy as the audit log records it (`policy.create`'s detail), under its column names.
+struct PolicyAuditRecord: Encodable, Sendable {
+    struct Tier: Encodable, Sendable {
+        let label: String
+        let minAge: Int
+        let maxAge: Int?
+        let subsidyFen: Int
+
+        enum CodingKeys: String, CodingKey {
+            case label
+            case minAge = "min_age"
+            case maxAge = "max_age"
+            case subsidyFen = "subsidy_fen"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(label, forKey: .label)
+            try c.encode(minAge, forKey: .minAge)
+            try c.encode(maxAge, forKey: .maxAge)
+            try c.encode(subsidyFen, forKey: .subsidyFen)
+        }
+    }
+
+    let id: Int?
+    let effectiveFrom: String
+    let tiers: [Tier]
+    let maxSubsidizedMealsPerDay: Int?
+
+    init(_ policy: SubsidyPolicy) {
+        id = policy.id
+        effectiveFrom = policy.effectiveFrom.description
+        tiers = policy.tiers.map { Tier(label: $0.label, minAge: $0.minAge, maxAge: $0.maxAge, subsidyFen: $0.subsidyFen) }
+        maxSubsidizedMealsPerDay = policy.maxSubsidizedMealsPerDay
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, tiers
+        case effectiveFrom = "effective_from"
+        case maxSubsidizedMealsPerDay = "max_subsidized_meals_per_day"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(id, forKey: .id)
+        try c.encode(effectiveFrom, forKey: .effectiveFrom)
+        try c.encode(tiers, forKey: .tiers)
+        try c.encode(maxSubsidizedMealsPerDay, forKey: .maxSubsidizedMealsPerDay)
     }
 }

@@ -13,7 +13,27 @@ extension Components.Schemas.Diner {
             residentId: view.showsResidentID ? diner.residentID : nil, sex: .init(diner.sex),
             birthDate: diner.birthDate.description, phone: Nullable(diner.phone), address: Nullable(diner.address),
             community: Nullable(diner.community), homeSite: Nullable(diner.homeSite), cardNo: Nullable(diner.cardNo),
-            status: .init(diner.status), registeredAt: diner.registeredAt)
+            status: .init(diner.status), registeredAt: diner.registeredAt,
+            categories: diner.categories.map(Components.Schemas.CategoryPeriod.init))
+    }
+}
+
+extension Components.Schemas.CategoryPeriod {
+    init(_ period: CategoryPeriod) {
+        self.init(id: period.id, category: .init(period.category), effectiveOn: period.effectiveOn.description,
+                  endsOn: Nullable(period.endsOn?.description))
+    }
+}
+
+extension Components.Schemas.Category {
+    init(_ category: DinerCategory) {
+        switch category {
+        case .dibao: self = .dibao
+        case .tekun: self = .tekun
+        case .lowIncome: self = .lowIncome
+        case .disabled: self = .disabled
+        case .youfu: self = .youfu
+        }
     }
 }
 
@@ -29,7 +49,8 @@ extension Components.Schemas.DinerLookup {
         self.init(
             value1: .init(lookup.diner),
             value2: .init(today: .init(
-                date: today.date.description, age: today.age, bracket: today.bracket, status: .init(today.status),
+                date: today.date.description, age: today.age, bracket: today.bracket,
+                categories: lookup.diner.diner.categories.held(on: today.date).map(Components.Schemas.Category.init), status: .init(today.status),
                 slots: today.slots.map { .init(slot: .init($0.slot), subsidyFen: $0.subsidyFen, alreadyServed: $0.alreadyServed) })))
     }
 }

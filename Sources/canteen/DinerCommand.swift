@@ -8,7 +8,7 @@ struct DinerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diner",
         abstract: "Elderly diners.",
-        subcommands: [Register.self, List.self, Show.self, Status.self, Lookup.self])
+        subcommands: [Register.self, List.self, Show.self, Status.self, Category.self, Lookup.self])
 
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a diner (birth date and sex come from the ID number).")
@@ -87,6 +87,44 @@ struct DinerCommand: AsyncParsableCommand {
         }
     }
 
+    struct Category: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a hardship category period (--add C --from DATE [--until DATE]) or end one (--end PERIOD_ID --on DATE).",
+            discussion: "Categories: dibao (低保对象), tekun (特困人员), low_income (低收入老年人), disabled (失能、半失能), youfu (优抚对象). "
+                + "--until and --on name the first day the category no longer holds.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Diner id.") var id: Int
+        @Option(help: "The category to add.") var add: String?
+        @Option(help: "With --add: held from, YYYY-MM-DD.") var from: String?
+        @Option(help: "With --add: held until the day before, YYYY-MM-DD (none: open).") var until: String?
+        @Option(help: "The id of the period to end.") var end: Int?
+        @Option(help: "With --end: the first day it no longer holds, YYYY-MM-DD.") var on: String?
+
+        func validate() throws {
+            switch (add, end) {
+            case (_?, nil):
+                guard on == nil else { throw ValidationError("--on goes with --end; a new period starts --from") }
+            case (nil, _?):
+                guard from == nil, until == nil else { throw ValidationError("--from and --until go with --add") }
+            default:
+                throw ValidationError("give exactly one of --add CATEGORY or --end PERIOD_ID")
+            }
+        }
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let view: DinerView
+                if let end {
+                    view = try await context.services.diners.endCategory(id, period: end, endsOn: on, by: context.actor)
+                } else {
+                    view = try await context.services.diners.addCategory(
+                        id, CategoryPeriodDraft(category: add, effectiveOn: from, endsOn: until), by: context.actor)
+                }
+                try context.output.show(Components.Schemas.Diner(view)) { DinerCommand.printDetail(view) }
+            }
+        }
+    }
+
     struct Lookup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Find a diner by resident ID or card, with today's subsidy.")
         @OptionGroup var options: GlobalOptions
@@ -99,7 +137,9 @@ struct DinerCommand: AsyncParsableCommand {
                 let found = try await context.services.diners.lookup(residentID: residentId, cardNo: cardNo, siteCode: site, by: context.actor)
                 try context.output.show(Components.Schemas.DinerLookup(found)) {
                     DinerCommand.printDetail(found.diner)
-                    print("today \(found.today.date): age \(found.today.age), bracket \(found.today.bracket), \(found.today.status.rawValue)")
+                    let held = found.diner.diner.categories.held(on: found.today.date).map(\.chineseName)
+                    print("today \(found.today.date): age \(found.today.age), bracket \(found.today.bracket), \(found.today.status.rawValue)"
+                          + (held.isEmpty ? "" : ", " + held.joined(separator: "、")))
                     for slot in found.today.slots {
                         print("  \(slot.slot.rawValue) (\(slot.slot.chineseLabel)): subsidy \(Money(fen: slot.subsidyFen))" + (slot.alreadyServed ? ", already served" : ""))
                     }
@@ -119,5 +159,10 @@ struct DinerCommand: AsyncParsableCommand {
             ("registered_at", d.registeredAt),
         ]
         for (key, value) in fields { print(key.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+        for period in d.categories {
+            let until = period.endsOn.map { "until \($0)" } ?? "open"
+            print("category".padding(toLength: 14, withPad: " ", startingAt: 0)
+                  + "\(period.id): \(period.category.rawValue) (\(period.category.chineseName)) from \(period.effectiveOn), \(until)")
+        }
     }
 }

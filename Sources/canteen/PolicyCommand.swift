@@ -1,6 +1,8 @@
 import ArgumentParser
+import CanteenAPI
 import CanteenDomain
 import CanteenService
+import CanteenWire
 
 struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +25,7 @@ struct PolicyCommand: AsyncParsableCommand {
                     date = parsed
                 }
                 let policy = try await context.services.policies.current(on: date)
-                try context.output.show(policy) { PolicyCommand.printPolicy(policy) }
+                try context.output.show(Components.Schemas.Policy(policy)) { PolicyCommand.printPolicy(policy) }
             }
         }
     }
@@ -41,7 +43,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 let parsed = try tiers.map(PolicyCommand.parseTier)
                 let policy = try await context.services.policies.add(
                     PolicyService.Draft(effectiveFrom: from, tiers: parsed, maxSubsidizedMealsPerDay: dailyCap), by: context.actor)
-                try context.output.show(policy) { PolicyCommand.printPolicy(policy) }
+                try context.output.show(Components.Schemas.Policy(policy)) { PolicyCommand.printPolicy(policy) }
             }
         }
     }

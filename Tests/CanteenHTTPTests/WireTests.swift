@@ -47,10 +47,14 @@ struct WireTests {
     @Test func aDinerCarriesTheFullResidentIDOnlyWhenTheViewAllowsIt() throws {
         let diner = Diner(id: 7, name: "王大爷", residentID: "371500194005010153", sex: .male, birthDate: LocalDate(iso: "1940-05-01")!,
                           phone: nil, address: nil, community: "东关", homeSite: nil, cardNo: nil, status: .movedOut,
-                          registeredAt: "2026-11-01T09:00:00+08:00")
+                          registeredAt: "2026-11-01T09:00:00+08:00",
+                          categories: [CategoryPeriod(id: 3, category: .lowIncome, effectiveOn: LocalDate(iso: "2026-01-01")!, endsOn: nil)])
         let masked = try Self.object(Components.Schemas.Diner(DinerView(diner)))
         #expect(Set(masked.keys) == ["id", "name", "resident_id_masked", "sex", "birth_date", "phone", "address", "community",
-                                     "home_site", "card_no", "status", "registered_at"])
+                                     "home_site", "card_no", "status", "registered_at", "categories"])
+        let period = try #require((masked["categories"] as? [[String: Any]])?.first)
+        #expect(Set(period.keys) == ["id", "category", "effective_on", "ends_on"])
+        #expect(period["category"] as? String == "low_income" && period["ends_on"] is NSNull)
         #expect(masked["resident_id_masked"] as? String == "371500********0153")
         #expect(masked["phone"] is NSNull && masked["home_site"] is NSNull)
         #expect(masked["status"] as? String == "moved_out")
