@@ -14,6 +14,8 @@ public struct Meal: Sendable, Equatable {
     public let delivery: Bool
     public let age: Int
     public let bracket: String
+    /// The category its tier paid for (SPEC §2.12); nil for a tier by age alone, or none.
+    public let category: DinerCategory?
     public let subsidyFen: Int
     public let payableFen: Int
     public let status: MealStatus
@@ -24,7 +26,7 @@ public struct Meal: Sendable, Equatable {
     public let voidedAt: String?
 
     public init(id: Int, dinerID: Int, siteCode: String, servedOn: LocalDate, slot: Slot, priceFen: Int, delivery: Bool,
-                age: Int, bracket: String, subsidyFen: Int, payableFen: Int, status: MealStatus, claimID: Int?,
+                age: Int, bracket: String, category: DinerCategory? = nil, subsidyFen: Int, payableFen: Int, status: MealStatus, claimID: Int?,
                 createdAt: String, voidReason: String? = nil, voidedBy: String? = nil, voidedAt: String? = nil) {
         self.id = id
         self.dinerID = dinerID
@@ -35,6 +37,7 @@ public struct Meal: Sendable, Equatable {
         self.delivery = delivery
         self.age = age
         self.bracket = bracket
+        self.category = category
         self.subsidyFen = subsidyFen
         self.payableFen = payableFen
         self.status = status

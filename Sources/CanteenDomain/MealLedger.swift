@@ -8,6 +8,7 @@ public struct PricedMeal: Sendable, Equatable {
     public let delivery: Bool
     public let age: Int
     public let bracket: String
+    public let category: DinerCategory?
     public let subsidyFen: Int
     /// With a daily cap: the place (1...cap) this subsidised meal takes among the diner's day.
     public let subsidyPlace: Int?
@@ -43,12 +44,20 @@ public struct DinerRecord: Sendable, Equatable {
     public let homeSite: String?
     /// `(effective_on, status)`, any order. A diner is `active` until the first change.
     public let statusHistory: [(LocalDate, DinerStatus)]
+    /// Every category period (SPEC §2.12).
+    public let categories: [CategoryPeriod]
 
-    public init(id: Int, birthDate: LocalDate, homeSite: String?, statusHistory: [(LocalDate, DinerStatus)]) {
+    public init(id: Int, birthDate: LocalDate, homeSite: String?, statusHistory: [(LocalDate, DinerStatus)], categories: [CategoryPeriod] = []) {
         self.id = id
         self.birthDate = birthDate
         self.homeSite = homeSite
         self.statusHistory = statusHistory.sorted { $0.0 < $1.0 }
+        self.categories = categories
+    }
+
+    /// The categories held on `date`.
+    public func categories(on date: LocalDate) -> Set<DinerCategory> {
+        Set(categories.filter { $0.holds(on: date) }.map(\.category))
     }
 
     /// The status with the latest `effective_on` on or before `date`; `active` before any.
@@ -59,6 +68,7 @@ public struct DinerRecord: Sendable, Equatable {
     public static func == (a: DinerRecord, b: DinerRecord) -> Bool {
         a.id == b.id && a.birthDate == b.birthDate && a.homeSite == b.homeSite
             && a.statusHistory.map(\.0) == b.statusHistory.map(\.0) && a.statusHistory.map(\.1) == b.statusHistory.map(\.1)
+            && a.categories == b.categories
     }
 }
 
@@ -201,13 +211,15 @@ public struct MealLedger: Sendable {
                            dinerID: dinerID, price: price)
         }
         let day = days[DinerDate(dinerID, servedOn)] ?? DinerDay()
-        var subsidy = SubsidyRule.subsidy(policy: policies.policy(on: servedOn), birthDate: diner.birthDate, servedOn: servedOn,
+        var subsidy = SubsidyRule.subsidy(policy: policies.policy(on: servedOn), birthDate: diner.birthDate,
+                                          holding: diner.categories(on: servedOn), servedOn: servedOn,
                                           priceFen: price, subsidisedEarlierThatDay: day.subsidisedMeals)
         var place: Int?
         if subsidy.subsidyFen > 0, let cap = policies.policy(on: servedOn)?.maxSubsidizedMealsPerDay {
             place = (1...cap).first { !day.places.contains($0) }
             if place == nil {
-                subsidy = MealSubsidy(age: subsidy.age, bracket: subsidy.bracket, subsidyFen: 0, payableFen: price, reason: .dailyCapReached)
+                subsidy = MealSubsidy(age: subsidy.age, bracket: subsidy.bracket, category: subsidy.category, subsidyFen: 0, payableFen: price,
+                                      reason: .dailyCapReached)
             }
         }
         var refusal: Refusal?
@@ -246,7 +258,7 @@ public struct MealLedger: Sendable {
             return .refuse(.internalFailure())  // assess always prices a meal it does not refuse
         }
         let meal = PricedMeal(dinerID: dinerID, siteCode: request.siteCode, servedOn: assessed.servedOn, slot: request.slot,
-                              priceFen: price, delivery: request.delivery, age: subsidy.age, bracket: subsidy.bracket,
+                              priceFen: price, delivery: request.delivery, age: subsidy.age, bracket: subsidy.bracket, category: subsidy.category,
                               subsidyFen: subsidy.subsidyFen, subsidyPlace: assessed.subsidyPlace,
                               idempotencyKey: request.idempotencyKey, requestHash: requestHash)
         record(.pending(index), DinerDate(dinerID, assessed.servedOn), slot: request.slot, subsidised: meal.subsidyFen > 0,

@@ -1,20 +1,34 @@
-/// One age band of a subsidy policy, e.g. 70–79 years: 2 yuan a meal.
+/// One tier of a subsidy policy: an age band, e.g. 70–79 years: 2 yuan a meal, and optionally
+/// categories (SPEC §2.5): then it holds only for a diner holding one of them that day.
 public struct SubsidyTier: Sendable, Equatable {
     public let label: String
     public let minAge: Int
     /// `nil`: no upper bound.
     public let maxAge: Int?
     public let subsidyFen: Int
+    /// `nil`: the tier holds by age alone.
+    public let categories: [DinerCategory]?
 
-    public init(label: String, minAge: Int, maxAge: Int?, subsidyFen: Int) {
+    public init(label: String, minAge: Int, maxAge: Int?, subsidyFen: Int, categories: [DinerCategory]? = nil) {
         self.label = label
         self.minAge = minAge
         self.maxAge = maxAge
         self.subsidyFen = subsidyFen
+        self.categories = categories
     }
 
     public func covers(age: Int) -> Bool {
         age >= minAge && (maxAge.map { age <= $0 } ?? true)
+    }
+
+    /// Whether the tier holds a meal of someone of `age` who holds `held` that day.
+    public func holds(age: Int, holding held: Set<DinerCategory>) -> Bool {
+        covers(age: age) && (categories.map { $0.contains(where: held.contains) } ?? true)
+    }
+
+    /// The category this tier pays for to someone holding `held`: the first of its own they hold.
+    public func category(holding held: Set<DinerCategory>) -> DinerCategory? {
+        categories?.first(where: held.contains)
     }
 }
 
@@ -33,7 +47,7 @@ public struct SubsidyPolicy: Sendable, Equatable {
     public init(id: Int? = nil, effectiveFrom: LocalDate, tiers: [SubsidyTier], maxSubsidizedMealsPerDay: Int?) {
         self.id = id
         self.effectiveFrom = effectiveFrom
-        self.tiers = tiers.sorted { $0.minAge < $1.minAge }
+        self.tiers = tiers
         self.maxSubsidizedMealsPerDay = maxSubsidizedMealsPerDay
     }
 
@@ -46,8 +60,14 @@ public struct SubsidyPolicy: Sendable, Equatable {
         ],
         maxSubsidizedMealsPerDay: nil)
 
-    public func tier(forAge age: Int) -> SubsidyTier? {
-        tiers.first { $0.covers(age: age) }
+    /// The tier that applies: of those that hold, the largest subsidy, on a tie the first listed
+    /// (SPEC §2.5: a diner never gets two tiers' subsidies for one meal).
+    public func tier(forAge age: Int, holding held: Set<DinerCategory> = []) -> SubsidyTier? {
+        var best: SubsidyTier?
+        for tier in tiers where tier.holds(age: age, holding: held) {
+            if tier.subsidyFen > best?.subsidyFen ?? -1 { best = tier }
+        }
+        return best
     }
 
     /// Validates a policy as a user proposes it.
@@ -75,10 +95,18 @@ public struct SubsidyPolicy: Sendable, Equatable {
             if !(0...Money.maximumMealPrice.fen).contains(tier.subsidyFen) {
                 v.fail("\(field).subsidy_fen", "must be 0–\(Money.maximumMealPrice.fen)")
             }
+            if let categories = tier.categories {
+                if categories.isEmpty { v.fail("\(field).categories", "must name at least one category, or be left out") }
+                if Set(categories).count != categories.count { v.fail("\(field).categories", "must not repeat a category") }
+            }
         }
-        let sorted = tiers.sorted { $0.minAge < $1.minAge }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where a.maxAge.map({ $0 >= b.minAge }) ?? true {
-            v.fail("tiers", "tiers \"\(a.label)\" and \"\(b.label)\" overlap")
+        // Tiers by age alone must not overlap, nor may two with the same set of categories.
+        let groups = Dictionary(grouping: tiers) { $0.categories.map { Set($0) } ?? [] }
+        for group in groups.values {
+            let sorted = group.sorted { $0.minAge < $1.minAge }
+            for (a, b) in zip(sorted, sorted.dropFirst()) where a.maxAge.map({ $0 >= b.minAge }) ?? true {
+                v.fail("tiers", "tiers \"\(a.label)\" and \"\(b.label)\" overlap")
+            }
         }
         if let cap = maxSubsidizedMealsPerDay, !(1...Slot.allCases.count).contains(cap) {
             v.fail("max_subsidized_meals_per_day", "must be null or 1–\(Slot.allCases.count)")
@@ -86,7 +114,8 @@ public struct SubsidyPolicy: Sendable, Equatable {
         try v.check()
         guard let date else { throw CanteenError.validation(v.errors) }
         return SubsidyPolicy(effectiveFrom: date,
-                             tiers: tiers.map { SubsidyTier(label: $0.label.trimmingWhitespace(), minAge: $0.minAge, maxAge: $0.maxAge, subsidyFen: $0.subsidyFen) },
+                             tiers: tiers.map { SubsidyTier(label: $0.label.trimmingWhitespace(), minAge: $0.minAge, maxAge: $0.maxAge,
+                                                            subsidyFen: $0.subsidyFen, categories: $0.categories) },
                              maxSubsidizedMealsPerDay: maxSubsidizedMealsPerDay)
     }
 }

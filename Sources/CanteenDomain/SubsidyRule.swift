@@ -29,37 +29,41 @@ public enum IneligibleReason: String, Sendable, Codable {
 public struct MealSubsidy: Sendable, Equatable {
     public let age: Int
     public let bracket: String
+    /// The category the tier pays for (SPEC §2.12); nil for a tier by age alone, or none.
+    public let category: DinerCategory?
     public let subsidyFen: Int
     public let payableFen: Int
     public let reason: IneligibleReason?
 
     public var eligible: Bool { subsidyFen > 0 }
 
-    public init(age: Int, bracket: String, subsidyFen: Int, payableFen: Int, reason: IneligibleReason?) {
+    public init(age: Int, bracket: String, category: DinerCategory? = nil, subsidyFen: Int, payableFen: Int, reason: IneligibleReason?) {
         self.age = age
         self.bracket = bracket
+        self.category = category
         self.subsidyFen = subsidyFen
         self.payableFen = payableFen
         self.reason = reason
     }
 }
 
-/// The subsidy rule as a pure function of the policy, the birth date, the date,
-/// the price and how many subsidised meals the diner already had that day.
+/// The subsidy rule as a pure function of the policy, the birth date, the categories held, the
+/// date, the price and how many subsidised meals the diner already had that day.
 public enum SubsidyRule {
-    public static func subsidy(policy: SubsidyPolicy?, birthDate: LocalDate, servedOn: LocalDate,
-                               priceFen: Int, subsidisedEarlierThatDay: Int) -> MealSubsidy {
+    public static func subsidy(policy: SubsidyPolicy?, birthDate: LocalDate, holding categories: Set<DinerCategory> = [],
+                               servedOn: LocalDate, priceFen: Int, subsidisedEarlierThatDay: Int) -> MealSubsidy {
         let years = age(bornOn: birthDate, on: servedOn)
         guard let policy else {
             return MealSubsidy(age: years, bracket: SubsidyPolicy.noTierBracket, subsidyFen: 0, payableFen: priceFen, reason: .noPolicy)
         }
-        guard let tier = policy.tier(forAge: years) else {
+        guard let tier = policy.tier(forAge: years, holding: categories) else {
             return MealSubsidy(age: years, bracket: SubsidyPolicy.noTierBracket, subsidyFen: 0, payableFen: priceFen, reason: .noTier)
         }
+        let category = tier.category(holding: categories)
         if let cap = policy.maxSubsidizedMealsPerDay, subsidisedEarlierThatDay >= cap {
-            return MealSubsidy(age: years, bracket: tier.label, subsidyFen: 0, payableFen: priceFen, reason: .dailyCapReached)
+            return MealSubsidy(age: years, bracket: tier.label, category: category, subsidyFen: 0, payableFen: priceFen, reason: .dailyCapReached)
         }
         let subsidy = min(tier.subsidyFen, max(priceFen, 0))
-        return MealSubsidy(age: years, bracket: tier.label, subsidyFen: subsidy, payableFen: priceFen - subsidy, reason: nil)
+        return MealSubsidy(age: years, bracket: tier.label, category: category, subsidyFen: subsidy, payableFen: priceFen - subsidy, reason: nil)
     }
 }

@@ -29,7 +29,7 @@ public struct MealService: Sendable {
 
     /// The columns of a meal, named as `meal(from:)` reads them.
     static let columns = """
-        m.id, m.diner_id, m.site_code, m.served_on, m.slot, m.price_fen, m.delivery, m.age, m.bracket, m.subsidy_fen,
+        m.id, m.diner_id, m.site_code, m.served_on, m.slot, m.price_fen, m.delivery, m.age, m.bracket, m.category, m.subsidy_fen,
         m.price_fen - m.subsidy_fen AS payable_fen, m.status, m.claim_id, m.created_at, m.void_reason, m.voided_by, m.voided_at
         """
 
@@ -270,6 +270,7 @@ public struct MealService: Sendable {
             delivery: try row.decode("delivery"),
             age: try row.decode("age"),
             bracket: try row.decode("bracket"),
+            category: try row.decode("category", as: String?.self).map(DinerCategory.init(stored:)),
             subsidyFen: try row.decode("subsidy_fen"),
             payableFen: try row.decode("payable_fen"),
             status: try MealStatus(stored: try row.decode("status")),

@@ -97,7 +97,7 @@ struct MealStore: Sendable {
             if stamp?.date != row.createdAt { stamp = (row.createdAt, clock.timestamp(row.createdAt)) }
             idOf[position] = Meal(id: row.id, dinerID: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn, slot: meal.slot,
                                   priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
-                                  subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .valid, claimID: nil,
+                                  category: meal.category, subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .valid, claimID: nil,
                                   createdAt: stamp?.text ?? clock.timestamp(row.createdAt))
         }
         var stale: [Int] = []
@@ -191,6 +191,7 @@ struct MealStore: Sendable {
         let rows = try session.pipeline((beginning?.beginning ?? []) + [statement]).last?.rows ?? []
         var version: Int?
         var statuses: [Int: [(LocalDate, DinerStatus)]] = [:]
+        var categories: [Int: [CategoryPeriod]] = [:]
         var dinerRows: [(id: Int, birth: LocalDate, home: String?, residentID: String, card: String?)] = []
         var meals: [(id: Int, diner: Int, date: LocalDate, slot: Slot, subsidised: Bool, place: Int?)] = []
         var used: [(SiteKey, Int, String)] = []
@@ -202,6 +203,10 @@ struct MealStore: Sendable {
                 dinerRows.append((try row.decode("n1"), try row.decode("d1"), try row.decode("t1"), try row.decode("t2"), try row.decode("t3")))
             case "status":
                 statuses[try row.decode("n1"), default: []].append((try row.decode("d1"), try DinerStatus(stored: try row.decode("t1"))))
+            case "category":
+                categories[try row.decode("n1"), default: []].append(CategoryPeriod(
+                    id: try row.decode("n2"), category: try DinerCategory(stored: try row.decode("t1")), effectiveOn: try row.decode("d1"),
+                    endsOn: try row.decode("t2", as: String?.self).flatMap(LocalDate.init(iso:))))
             case "meal":
                 meals.append((try row.decode("n2"), try row.decode("n1"), try row.decode("d1"), try Slot(stored: try row.decode("t1")),
                               try row.decode("n3") > 0, try row.decode("n4")))
@@ -220,7 +225,8 @@ struct MealStore: Sendable {
         var ledger = MealLedger(sites: catalog.sites, policies: catalog.policies)
         ledger.reserveCapacity(meals: needs.count + meals.count)
         for diner in dinerRows {
-            ledger.add(DinerRecord(id: diner.id, birthDate: diner.birth, homeSite: diner.home, statusHistory: statuses[diner.id] ?? []),
+            ledger.add(DinerRecord(id: diner.id, birthDate: diner.birth, homeSite: diner.home, statusHistory: statuses[diner.id] ?? [],
+                                   categories: categories[diner.id] ?? []),
                        residentID: diner.residentID, cardNo: diner.card)
         }
         for meal in meals {
@@ -268,6 +274,9 @@ struct MealStore: Sendable {
         SELECT 'status', s.diner_id, NULL, NULL, NULL, s.effective_on, s.status, NULL, NULL
         FROM diner_status s WHERE s.diner_id IN (SELECT id FROM d)
         UNION ALL
+        SELECT 'category', c.diner_id, c.id, NULL, NULL, c.effective_on, c.category, c.ends_on::text, NULL
+        FROM diner_category c WHERE c.diner_id IN (SELECT id FROM d)
+        UNION ALL
         SELECT 'meal', m.diner_id, m.id, m.subsidy_fen, m.subsidy_seq, m.served_on, m.slot, NULL, NULL
         FROM meal m WHERE m.diner_id IN (SELECT id FROM d) AND m.served_on = ANY ($4::date[]) AND m.status = 'valid'
         UNION ALL
@@ -313,7 +322,7 @@ struct MealStore: Sendable {
             IntArray(meals.map(\.meal.age)), TextArray(meals.map(\.meal.bracket)), IntArray(meals.map(\.meal.subsidyFen)),
             NullableTextArray(meals.map { $0.meal.subsidyPlace.map(String.init) }), NullableTextArray(meals.map(\.meal.idempotencyKey)),
             TextArray(meals.map(\.meal.requestHash)), TextArray(meals.map(\.actor)),
-            ClaimStatus.periodClosingParameter,
+            ClaimStatus.periodClosingParameter, NullableTextArray(meals.map { $0.meal.category?.rawValue }),
         ]), .command("COMMIT")]).first?.rows ?? []
         return try Self.stored(rows)
     }
@@ -334,17 +343,17 @@ struct MealStore: Sendable {
     static let counterInsert = """
         WITH input AS (
             SELECT * FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::integer[], $6::boolean[], $7::integer[],
-                                 $8::text[], $9::integer[], $10::smallint[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
+                                 $8::text[], $9::integer[], $10::smallint[], $11::text[], $12::text[], $13::text[], $15::text[]) WITH ORDINALITY
                 AS i (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                      idempotency_key, request_hash, created_by, ord)
+                      idempotency_key, request_hash, created_by, category, ord)
             WHERE NOT EXISTS (SELECT 1 FROM claim c WHERE c.site_code = i.site_code AND c.month = date_trunc('month', i.served_on)::date
                               AND c.status = ANY ($14::text[]))
         ),
         inserted AS (
             INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                              idempotency_key, request_hash, created_by)
+                              idempotency_key, request_hash, created_by, category)
             SELECT diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                   idempotency_key, request_hash, created_by
+                   idempotency_key, request_hash, created_by, category
             FROM input ORDER BY ord
             ON CONFLICT DO NOTHING
             RETURNING *
@@ -454,7 +463,7 @@ struct MealStore: Sendable {
     /// The columns an import writes, in `CopyText.row(id:_:actor:)`'s order.
     static let copyColumns = """
         id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq, \
-        idempotency_key, request_hash, created_by
+        idempotency_key, request_hash, created_by, category
         """
 }
 
@@ -466,7 +475,7 @@ struct CopyText {
     mutating func row(id: Int, _ m: PricedMeal, actor: String) {
         row([String(id), String(m.dinerID), m.siteCode, m.servedOn.description, m.slot.rawValue, String(m.priceFen),
              m.delivery ? "t" : "f", String(m.age), m.bracket, String(m.subsidyFen), m.subsidyPlace.map(String.init),
-             m.idempotencyKey, m.requestHash, actor])
+             m.idempotencyKey, m.requestHash, actor, m.category?.rawValue])
     }
 
     mutating func row(_ fields: [String?]) {

@@ -35,10 +35,12 @@ public struct PolicyService: Sendable {
             let id: Int = try session.query(
                 "INSERT INTO subsidy_policy (effective_from, max_subsidized_meals_per_day) VALUES ($1, $2) RETURNING id",
                 [policy.effectiveFrom, policy.maxSubsidizedMealsPerDay]).one().decode(0)
-            for tier in policy.tiers {
-                try session.query(
-                    "INSERT INTO subsidy_tier (policy_id, label, min_age, max_age, subsidy_fen) VALUES ($1, $2, $3, $4, $5)",
-                    [id, tier.label, tier.minAge, tier.maxAge, tier.subsidyFen])
+            for (position, tier) in policy.tiers.enumerated() {
+                try session.query("""
+                    INSERT INTO subsidy_tier (policy_id, label, min_age, max_age, subsidy_fen, categories, position)
+                    VALUES ($1, $2, $3, $4, $5, $6::text[], $7)
+                    """, [id, tier.label, tier.minAge, tier.maxAge, tier.subsidyFen, tier.categories.map { TextArray($0.map(\.rawValue)) },
+                          position])
             }
             var stored = policy
             stored.id = id
@@ -65,9 +67,9 @@ public struct PolicyService: Sendable {
     static func loadAll(_ session: Session) throws -> PolicyBook {
         let rows = try session.query("""
             SELECT p.id, p.effective_from, p.max_subsidized_meals_per_day,
-                   t.label, t.min_age, t.max_age, t.subsidy_fen
+                   t.label, t.min_age, t.max_age, t.subsidy_fen, array_to_string(t.categories, ',') AS categories
             FROM subsidy_policy p JOIN subsidy_tier t ON t.policy_id = p.id
-            ORDER BY p.effective_from, t.min_age
+            ORDER BY p.effective_from, t.position
             """)
         var policies: [SubsidyPolicy] = []
         var current: (id: Int, from: LocalDate, cap: Int?, tiers: [SubsidyTier])?
@@ -77,8 +79,11 @@ public struct PolicyService: Sendable {
                 if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
                 current = (id, try row.decode("effective_from"), try row.decode("max_subsidized_meals_per_day"), [])
             }
+            let categories = try row.decode("categories", as: String?.self).map { text in
+                try text.split(separator: ",").map { try DinerCategory(stored: String($0)) }
+            }
             current?.tiers.append(SubsidyTier(label: try row.decode("label"), minAge: try row.decode("min_age"), maxAge: try row.decode("max_age"),
-                                              subsidyFen: try row.decode("subsidy_fen")))
+                                              subsidyFen: try row.decode("subsidy_fen"), categories: categories))
         }
         if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
         return PolicyBook(policies)
@@ -92,9 +97,10 @@ struct PolicyAuditRecord: Encodable, Sendable {
         let minAge: Int
         let maxAge: Int?
         let subsidyFen: Int
+        let categories: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case label
+            case label, categories
             case minAge = "min_age"
             case maxAge = "max_age"
             case subsidyFen = "subsidy_fen"
@@ -106,6 +112,7 @@ struct PolicyAuditRecord: Encodable, Sendable {
             try c.encode(minAge, forKey: .minAge)
             try c.encode(maxAge, forKey: .maxAge)
             try c.encode(subsidyFen, forKey: .subsidyFen)
+            try c.encodeIfPresent(categories, forKey: .categories)
         }
     }
 
@@ -117,7 +124,8 @@ struct PolicyAuditRecord: Encodable, Sendable {
     init(_ policy: SubsidyPolicy) {
         id = policy.id
         effectiveFrom = policy.effectiveFrom.description
-        tiers = policy.tiers.map { Tier(label: $0.label, minAge: $0.minAge, maxAge: $0.maxAge, subsidyFen: $0.subsidyFen) }
+        tiers = policy.tiers.map { Tier(label: $0.label, minAge: $0.minAge, maxAge: $0.maxAge, subsidyFen: $0.subsidyFen,
+                                        categories: $0.categories?.map(\.rawValue)) }
         maxSubsidizedMealsPerDay = policy.maxSubsidizedMealsPerDay
     }
 

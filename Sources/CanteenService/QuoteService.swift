@@ -15,11 +15,11 @@ public struct QuoteService: Sendable {
         self.store = MealStore(catalog: catalog, clock: clock)
     }
 
-    /// `{age, bracket, subsidy_fen, payable_fen, eligible, reason}`.
     /// What a meal would be subsidised, and why not when it would not.
     public struct Quote: Sendable, Equatable {
         public let age: Int
         public let bracket: String
+        public let category: DinerCategory?
         public let subsidyFen: Int
         public let payableFen: Int
         public let eligible: Bool
@@ -40,7 +40,7 @@ public struct QuoteService: Sendable {
         }
         guard let subsidy = assessment.subsidy, let price = assessment.priceFen else { throw CanteenError.internalFailure() }
         let amount = reason == nil ? subsidy.subsidyFen : 0
-        return Quote(age: subsidy.age, bracket: subsidy.bracket, subsidyFen: amount, payableFen: price - amount, eligible: amount > 0,
+        return Quote(age: subsidy.age, bracket: subsidy.bracket, category: subsidy.category, subsidyFen: amount, payableFen: price - amount, eligible: amount > 0,
                      reason: amount > 0 ? nil : (reason ?? subsidy.reason?.rawValue ?? "no subsidy for this price"))
     }
 

@@ -26,7 +26,7 @@ extension Components.Schemas.CategoryPeriod {
 }
 
 extension Components.Schemas.Category {
-    init(_ category: DinerCategory) {
+    public init(_ category: DinerCategory) {
         switch category {
         case .dibao: self = .dibao
         case .tekun: self = .tekun

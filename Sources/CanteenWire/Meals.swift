@@ -9,6 +9,7 @@ extension Components.Schemas.Meal {
         self.init(
             id: meal.id, dinerId: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn.description,
             slot: .init(meal.slot), priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
+            category: Nullable(meal.category.map(Components.Schemas.Category.init)),
             subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .init(meal.status),
             claimId: Nullable(meal.claimID), createdAt: meal.createdAt, voidReason: Nullable(meal.voidReason),
             voidedBy: Nullable(meal.voidedBy), voidedAt: Nullable(meal.voidedAt))
@@ -57,7 +58,8 @@ extension Operations.PostV1MealsBatch.Output.Ok.Body.JsonPayload {
 
 extension Components.Schemas.Quote {
     public init(_ quote: QuoteService.Quote) {
-        self.init(age: quote.age, bracket: quote.bracket, subsidyFen: quote.subsidyFen, payableFen: quote.payableFen,
+        self.init(age: quote.age, bracket: quote.bracket, category: Nullable(quote.category.map(Components.Schemas.Category.init)),
+                  subsidyFen: quote.subsidyFen, payableFen: quote.payableFen,
                   eligible: quote.eligible, reason: Nullable(quote.reason))
     }
 }

@@ -19,7 +19,8 @@ extension Components.Schemas.PolicyPage {
 
 extension Components.Schemas.Tier {
     init(_ tier: SubsidyTier) {
-        self.init(label: tier.label, minAge: tier.minAge, maxAge: Nullable(tier.maxAge), subsidyFen: tier.subsidyFen)
+        self.init(label: tier.label, minAge: tier.minAge, maxAge: Nullable(tier.maxAge), subsidyFen: tier.subsidyFen,
+                  categories: tier.categories?.map(Components.Schemas.Category.init))
     }
 }
 
@@ -28,7 +29,22 @@ extension Components.Schemas.Tier {
 extension PolicyService.Draft {
     public init(_ body: Components.Schemas.PolicyInput) {
         self.init(effectiveFrom: body.effectiveFrom,
-                  tiers: body.tiers.map { SubsidyTier(label: $0.label, minAge: $0.minAge, maxAge: $0.maxAge?.value, subsidyFen: $0.subsidyFen) },
+                  tiers: body.tiers.map { tier in
+                      SubsidyTier(label: tier.label, minAge: tier.minAge, maxAge: tier.maxAge?.value, subsidyFen: tier.subsidyFen,
+                                  categories: tier.categories?.map(DinerCategory.init))
+                  },
                   maxSubsidizedMealsPerDay: body.maxSubsidizedMealsPerDay)
+    }
+}
+
+extension DinerCategory {
+    init(_ category: Components.Schemas.Category) {
+        switch category {
+        case .dibao: self = .dibao
+        case .tekun: self = .tekun
+        case .lowIncome: self = .lowIncome
+        case .disabled: self = .disabled
+        case .youfu: self = .youfu
+        }
     }
 }

@@ -16,22 +16,26 @@ struct MealEngineTests {
         var code: String?
         var age: Int?
         var bracket: String?
+        var category: DinerCategory?
         var subsidyFen: Int?
         var payableFen: Int?
 
         var description: String {
-            code.map { "refused \($0)" } ?? "age \(age ?? -1) \(bracket ?? "?") subsidy \(subsidyFen ?? -1) payable \(payableFen ?? -1)"
+            code.map { "refused \($0)" }
+                ?? "age \(age ?? -1) \(bracket ?? "?") \(category?.rawValue ?? "-") subsidy \(subsidyFen ?? -1) payable \(payableFen ?? -1)"
         }
 
         init(code: String? = nil, meal: Meal? = nil) {
             self.code = code
-            if let meal { age = meal.age; bracket = meal.bracket; subsidyFen = meal.subsidyFen; payableFen = meal.payableFen }
+            if let meal { age = meal.age; bracket = meal.bracket; category = meal.category; subsidyFen = meal.subsidyFen; payableFen = meal.payableFen }
         }
     }
 
     struct Scenario {
         let birth: LocalDate
         let statuses: [(String, LocalDate)]
+        /// Category periods: (category, from, until).
+        let categories: [(String, LocalDate, LocalDate?)]
         let site: String
         let day: LocalDate
         let earlier: [(Slot, Int)]   // meals logged before, each (slot, price)
@@ -61,11 +65,18 @@ struct MealEngineTests {
                 statuses.append(("active", LocalDate(daysSinceEpoch: change.daysSinceEpoch + Int.random(in: 0...2, using: &rng))))
             }
         }
+        // Hardship categories around the day: one that ended the day before, or starts on it, or two.
+        var categories: [(String, LocalDate, LocalDate?)] = []
+        for category in ["dibao", "tekun", "disabled"] where Int.random(in: 0..<3, using: &rng) == 0 {
+            let from = LocalDate(daysSinceEpoch: day.daysSinceEpoch + Int.random(in: -40...1, using: &rng))
+            let until = Bool.random(using: &rng) ? nil : LocalDate(daysSinceEpoch: max(from.daysSinceEpoch + 1, day.daysSinceEpoch + Int.random(in: -1...2, using: &rng)))
+            categories.append((category, from, until))
+        }
         let slots = Slot.allCases.shuffled(using: &rng)
         let earlier = (0..<Int.random(in: 0...2, using: &rng)).map { (slots[$0], Int.random(in: 0...1200, using: &rng)) }
         // Sometimes the tested slot is one already eaten (a duplicate).
         let slot = Int.random(in: 0..<6, using: &rng) == 0 && !earlier.isEmpty ? earlier[0].0 : slots[2]
-        return Scenario(birth: birth, statuses: statuses, site: Int.random(in: 0..<8, using: &rng) == 0 ? "LY-LATE" : "LY-01",
+        return Scenario(birth: birth, statuses: statuses, categories: categories, site: Int.random(in: 0..<8, using: &rng) == 0 ? "LY-LATE" : "LY-01",
                         day: day, earlier: earlier, slot: slot, price: [0, 50, 150, 200, 399, 400, 1000, 1500].randomElement(using: &rng)!)
     }
 
@@ -85,7 +96,10 @@ struct MealEngineTests {
             _ = try await services.policies.add(PolicyService.Draft(
                 effectiveFrom: "2025-08-01",
                 tiers: [SubsidyTier(label: "65-79", minAge: 65, maxAge: 79, subsidyFen: 300),
-                        SubsidyTier(label: "80+", minAge: 80, maxAge: nil, subsidyFen: 500)],
+                        SubsidyTier(label: "80+", minAge: 80, maxAge: nil, subsidyFen: 500),
+                        // Category tiers overlap the age tiers: the largest subsidy wins, on a tie the first listed.
+                        SubsidyTier(label: "困难", minAge: 60, maxAge: nil, subsidyFen: 500, categories: [.tekun, .dibao]),
+                        SubsidyTier(label: "失能", minAge: 70, maxAge: 89, subsidyFen: 700, categories: [.disabled])],
                 maxSubsidizedMealsPerDay: 1), by: .testAdmin)
 
             let scenarios = (0..<400).map { _ in Self.scenario(&rng) }
@@ -98,6 +112,10 @@ struct MealEngineTests {
                         DinerDraft(name: "比对\(n)-\(path)", residentID: Fixtures.residentID(born: s.birth, serial: n * 4 + path)), by: .testAdmin)
                     for (status, on) in s.statuses {
                         _ = try await services.diners.setStatus(view.diner.id, status: status, effectiveOn: on.description, by: .testAdmin)
+                    }
+                    for (category, from, until) in s.categories {
+                        _ = try await services.diners.addCategory(view.diner.id, CategoryPeriodDraft(
+                            category: category, effectiveOn: from.description, endsOn: until?.description), by: .testAdmin)
                     }
                     for (slot, price) in s.earlier {
                         _ = try? await services.meals.log(MealDraft(siteCode: "LY-01", dinerID: view.diner.id, slot: slot.rawValue,
@@ -117,6 +135,7 @@ struct MealEngineTests {
                     var answer = Answer()
                     answer.age = q.age
                     answer.bracket = q.bracket
+                    answer.category = q.category
                     answer.subsidyFen = q.subsidyFen
                     answer.payableFen = q.payableFen
                     if let reason = q.reason, ["diner_inactive", "site_not_operating", "period_closed", "already_served"].contains(reason) {
@@ -166,6 +185,9 @@ struct MealEngineTests {
             #expect(Set(singles.compactMap(\.code)).isSuperset(of: ["diner_inactive", "duplicate_meal", "site_not_operating"]), "\(note)")
             #expect(singles.contains { $0.code == nil && $0.subsidyFen == 0 }, "\(note)")
             #expect(singles.contains { ($0.subsidyFen ?? 0) > 0 && $0.payableFen == 0 }, "\(note)")
+            // Category tiers paid (the first of a tier's categories held), and lost on ties to the age tier listed first.
+            #expect(Set(singles.compactMap(\.category)) == [.tekun, .dibao, .disabled], "\(note)")
+            #expect(singles.contains { $0.bracket == "困难" } && singles.contains { $0.bracket == "失能" }, "\(note)")
         }
     }
 
@@ -215,7 +237,7 @@ struct MealEngineTests {
                 let day = first.adding(days: -(n / 3))
                 let slot = [Slot.lunch, .dinner, .breakfast][n % 3]
                 return (PricedMeal(dinerID: diner, siteCode: "LY-01", servedOn: day, slot: slot, priceFen: 1000, delivery: false,
-                                   age: 86, bracket: "80+", subsidyFen: 0, subsidyPlace: nil,
+                                   age: 86, bracket: "80+", category: nil, subsidyFen: 0, subsidyPlace: nil,
                                    idempotencyKey: nil, requestHash: String(repeating: "a", count: 64)), "test-import")
             }
             let stored = try await services.db.transaction { session in try store.copyMeals(meals, session) }
