@@ -101,7 +101,7 @@ struct ProblemMiddleware: RouterMiddleware {
             // Broken framing (a bad chunk size, an unknown transfer coding): the client's fault.
             return CanteenError.invalidRequest("the request is not valid HTTP/1.1: \(error)")
         case let error as DecodingError:
-            return invalidBody(error)
+            return .invalidBody(error)
         case is CancellationError:
             return .unavailable()
         default:
@@ -122,39 +122,16 @@ extension ProblemMiddleware {
     static func contractError(_ error: ServerError, logger: Logger) -> CanteenError {
         if let error = error.underlyingError as? CanteenError { return error }
         guard error.operationInput == nil else { return canteenError(error.underlyingError, logger: logger) }
-        if let decoding = error.underlyingError as? DecodingError { return invalidBody(decoding) }
+        if let decoding = error.underlyingError as? DecodingError { return .invalidBody(decoding) }
         if (400..<500).contains(error.httpStatus.code) {
             return CanteenError.invalidRequest("the request does not match the API: \(error.causeDescription)")
         }
         return canteenError(error.underlyingError, logger: logger)
     }
-
-    /// What is wrong with a body, named by its path (`meals[2].slot`).
-    static func invalidBody(_ error: DecodingError) -> CanteenError {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.reduce(into: "") { path, key in
-                if let index = key.intValue { path += "[\(index)]" } else { path += (path.isEmpty ? "" : ".") + key.stringValue }
-            }
-        }
-        switch error {
-        case .typeMismatch(_, let c):
-            if c.codingPath.isEmpty { return .invalidRequest("the body must be a JSON object") }
-            return .invalidRequest("\(path(c.codingPath)) has the wrong type", field: path(c.codingPath))
-        case .valueNotFound(_, let c):
-            return .invalidRequest("\(path(c.codingPath)) must not be null", field: path(c.codingPath))
-        case .keyNotFound(let key, let c):
-            return .invalidRequest("\(path(c.codingPath + [key])) is required", field: path(c.codingPath + [key]))
-        case .dataCorrupted(let c):
-            if c.codingPath.isEmpty { return .invalidRequest("the body is not valid JSON") }
-            return .invalidRequest("\(path(c.codingPath)) is not valid", field: path(c.codingPath))
-        @unknown default:
-            return .invalidRequest("the body could not be read")
-        }
-    }
 }
 
 /// SPEC §3: a text value with a NUL character is `invalid_request`. A NUL can reach a URL only
-/// percent-encoded; a body is checked where it is read (`ContractRoutes.read`).
+/// percent-encoded; a body is checked where it is read (`ContractRoutes.body(of:)`).
 struct TextInputMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 

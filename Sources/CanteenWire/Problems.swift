@@ -64,3 +64,28 @@ extension Components.Schemas.Problem.CodePayload {
         self = Self(rawValue: code.rawValue) ?? ._internal
     }
 }
+
+extension CanteenError {
+    /// What is wrong with a body, named by its path (`meals[2].slot`).
+    public static func invalidBody(_ error: DecodingError) -> CanteenError {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce(into: "") { path, key in
+                if let index = key.intValue { path += "[\(index)]" } else { path += (path.isEmpty ? "" : ".") + key.stringValue }
+            }
+        }
+        switch error {
+        case .typeMismatch(_, let c):
+            if c.codingPath.isEmpty { return .invalidRequest("the body must be a JSON object") }
+            return .invalidRequest("\(path(c.codingPath)) has the wrong type", field: path(c.codingPath))
+        case .valueNotFound(_, let c):
+            return .invalidRequest("\(path(c.codingPath)) must not be null", field: path(c.codingPath))
+        case .keyNotFound(let key, let c):
+            return .invalidRequest("\(path(c.codingPath + [key])) is required", field: path(c.codingPath + [key]))
+        case .dataCorrupted(let c):
+            if c.codingPath.isEmpty { return .invalidRequest("the body is not valid JSON") }
+            return .invalidRequest("\(path(c.codingPath)) is not valid", field: path(c.codingPath))
+        @unknown default:
+            return .invalidRequest("the body could not be read")
+        }
+    }
+}

@@ -3,6 +3,7 @@ import CanteenAPI
 import CanteenDomain
 import CanteenService
 import CanteenWire
+import Foundation
 
 struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,20 +32,51 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a policy effective from a date.")
+        static let configuration = CommandConfiguration(
+            abstract: "Add a policy effective from a date: from --from and --tier options, or --file POLICY.json.",
+            discussion: "POLICY.json is the body of POST /v1/policies (tiers with categories, …); seeds/policies/ has examples.")
         @OptionGroup var options: GlobalOptions
-        @Option(name: .customLong("from"), help: "Effective from, YYYY-MM-DD.") var from: String
+        @Option(name: .customLong("from"), help: "Effective from, YYYY-MM-DD.") var from: String?
         @Option(name: .customLong("tier"), help: "LABEL:MIN_AGE:MAX_AGE:SUBSIDY_FEN (empty MAX_AGE = no upper bound), e.g. \"80+:80::400\".")
-        var tiers: [String]
+        var tiers: [String] = []
         @Option(help: "At most this many subsidised meals per diner per day.") var dailyCap: Int?
+        @Option(help: "A JSON file with the body of POST /v1/policies.") var file: String?
+
+        func validate() throws {
+            if file != nil {
+                guard from == nil, tiers.isEmpty, dailyCap == nil else { throw ValidationError("--file holds the whole policy: leave out --from, --tier and --daily-cap") }
+            } else {
+                guard from != nil, !tiers.isEmpty else { throw ValidationError("give --from and at least one --tier, or --file POLICY.json") }
+            }
+        }
 
         func run() async throws {
             try await CommandContext.run(options) { context in
-                let parsed = try tiers.map(PolicyCommand.parseTier)
-                let policy = try await context.services.policies.add(
-                    PolicyService.Draft(effectiveFrom: from, tiers: parsed, maxSubsidizedMealsPerDay: dailyCap), by: context.actor)
+                let draft: PolicyService.Draft
+                if let file {
+                    draft = try PolicyCommand.draft(fromFile: file)
+                } else {
+                    draft = PolicyService.Draft(effectiveFrom: from, tiers: try tiers.map(PolicyCommand.parseTier), maxSubsidizedMealsPerDay: dailyCap)
+                }
+                let policy = try await context.services.policies.add(draft, by: context.actor)
                 try context.output.show(Components.Schemas.Policy(policy)) { PolicyCommand.printPolicy(policy) }
             }
+        }
+    }
+
+    /// A policy from a file holding the body of `POST /v1/policies`, decoded as the API decodes it.
+    static func draft(fromFile path: String) throws -> PolicyService.Draft {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CanteenError.invalidRequest("cannot read \(path)", field: "file")
+        }
+        do {
+            return PolicyService.Draft(try JSONCoding.decoder().decode(Components.Schemas.PolicyInput.self, from: data))
+        } catch let error as DecodingError {
+            let refusal = CanteenError.invalidBody(error)
+            throw CanteenError(.invalidRequest, "\(path): \(refusal.detail)", errors: refusal.errors)
         }
     }
 
@@ -59,9 +91,10 @@ struct PolicyCommand: AsyncParsableCommand {
 
     static func printPolicy(_ policy: SubsidyPolicy) {
         print("effective from \(policy.effectiveFrom)" + (policy.maxSubsidizedMealsPerDay.map { ", at most \($0) subsidised meals a day" } ?? ", no daily cap"))
-        var table = TextTable("BRACKET", "AGES", "SUBSIDY")
+        var table = TextTable("BRACKET", "AGES", "CATEGORIES", "SUBSIDY")
         for tier in policy.tiers {
-            table.add(tier.label, "\(tier.minAge)–\(tier.maxAge.map(String.init) ?? "")", Money(fen: tier.subsidyFen).description)
+            table.add(tier.label, "\(tier.minAge)–\(tier.maxAge.map(String.init) ?? "")",
+                      tier.categories.map { $0.map(\.chineseName).joined(separator: "、") } ?? "-", Money(fen: tier.subsidyFen).description)
         }
         print(table.render())
     }
