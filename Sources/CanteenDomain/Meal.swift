@@ -17,6 +17,8 @@ public struct Meal: Sendable, Equatable {
     /// The category its tier paid for (SPEC §2.12); nil for a tier by age alone, or none.
     public let category: DinerCategory?
     public let subsidyFen: Int
+    /// Who pays the subsidy (SPEC §2.13): every funder of its tier, in the tier's order.
+    public let funding: [FundingShare]
     public let payableFen: Int
     public let status: MealStatus
     public let claimID: Int?
@@ -26,7 +28,8 @@ public struct Meal: Sendable, Equatable {
     public let voidedAt: String?
 
     public init(id: Int, dinerID: Int, siteCode: String, servedOn: LocalDate, slot: Slot, priceFen: Int, delivery: Bool,
-                age: Int, bracket: String, category: DinerCategory? = nil, subsidyFen: Int, payableFen: Int, status: MealStatus, claimID: Int?,
+                age: Int, bracket: String, category: DinerCategory? = nil, subsidyFen: Int, funding: [FundingShare] = [], payableFen: Int,
+                status: MealStatus, claimID: Int?,
                 createdAt: String, voidReason: String? = nil, voidedBy: String? = nil, voidedAt: String? = nil) {
         self.id = id
         self.dinerID = dinerID
@@ -39,6 +42,7 @@ public struct Meal: Sendable, Equatable {
         self.bracket = bracket
         self.category = category
         self.subsidyFen = subsidyFen
+        self.funding = funding
         self.payableFen = payableFen
         self.status = status
         self.claimID = claimID

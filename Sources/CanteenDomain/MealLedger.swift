@@ -10,6 +10,7 @@ public struct PricedMeal: Sendable, Equatable {
     public let bracket: String
     public let category: DinerCategory?
     public let subsidyFen: Int
+    public let funding: [FundingShare]
     /// With a daily cap: the place (1...cap) this subsidised meal takes among the diner's day.
     public let subsidyPlace: Int?
     public let idempotencyKey: String?
@@ -259,7 +260,7 @@ public struct MealLedger: Sendable {
         }
         let meal = PricedMeal(dinerID: dinerID, siteCode: request.siteCode, servedOn: assessed.servedOn, slot: request.slot,
                               priceFen: price, delivery: request.delivery, age: subsidy.age, bracket: subsidy.bracket, category: subsidy.category,
-                              subsidyFen: subsidy.subsidyFen, subsidyPlace: assessed.subsidyPlace,
+                              subsidyFen: subsidy.subsidyFen, funding: subsidy.funding, subsidyPlace: assessed.subsidyPlace,
                               idempotencyKey: request.idempotencyKey, requestHash: requestHash)
         record(.pending(index), DinerDate(dinerID, assessed.servedOn), slot: request.slot, subsidised: meal.subsidyFen > 0,
                place: meal.subsidyPlace)

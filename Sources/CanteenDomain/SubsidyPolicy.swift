@@ -8,13 +8,16 @@ public struct SubsidyTier: Sendable, Equatable {
     public let subsidyFen: Int
     /// `nil`: the tier holds by age alone.
     public let categories: [DinerCategory]?
+    /// How the subsidy is split (SPEC §2.13); `nil`: wholly by the city.
+    public let funders: [FundingShare]?
 
-    public init(label: String, minAge: Int, maxAge: Int?, subsidyFen: Int, categories: [DinerCategory]? = nil) {
+    public init(label: String, minAge: Int, maxAge: Int?, subsidyFen: Int, categories: [DinerCategory]? = nil, funders: [FundingShare]? = nil) {
         self.label = label
         self.minAge = minAge
         self.maxAge = maxAge
         self.subsidyFen = subsidyFen
         self.categories = categories
+        self.funders = funders
     }
 
     public func covers(age: Int) -> Bool {
@@ -99,6 +102,14 @@ public struct SubsidyPolicy: Sendable, Equatable {
                 if categories.isEmpty { v.fail("\(field).categories", "must name at least one category, or be left out") }
                 if Set(categories).count != categories.count { v.fail("\(field).categories", "must not repeat a category") }
             }
+            if let funders = tier.funders {
+                if funders.isEmpty { v.fail("\(field).funders", "must name at least one funder, or be left out (the city pays all)") }
+                if Set(funders.map(\.funder)).count != funders.count { v.fail("\(field).funders", "must name each funder at most once") }
+                if funders.contains(where: { $0.shareFen < 0 }) { v.fail("\(field).funders", "shares must not be negative") }
+                if !funders.isEmpty, funders.map(\.shareFen).reduce(0, +) != tier.subsidyFen {
+                    v.fail("\(field).funders", "shares must add up to subsidy_fen (\(tier.subsidyFen))")
+                }
+            }
         }
         // Tiers by age alone must not overlap, nor may two with the same set of categories.
         let groups = Dictionary(grouping: tiers) { $0.categories.map { Set($0) } ?? [] }
@@ -115,7 +126,7 @@ public struct SubsidyPolicy: Sendable, Equatable {
         guard let date else { throw CanteenError.validation(v.errors) }
         return SubsidyPolicy(effectiveFrom: date,
                              tiers: tiers.map { SubsidyTier(label: $0.label.trimmingWhitespace(), minAge: $0.minAge, maxAge: $0.maxAge,
-                                                            subsidyFen: $0.subsidyFen, categories: $0.categories) },
+                                                            subsidyFen: $0.subsidyFen, categories: $0.categories, funders: $0.funders) },
                              maxSubsidizedMealsPerDay: maxSubsidizedMealsPerDay)
     }
 }

@@ -32,15 +32,19 @@ public struct MealSubsidy: Sendable, Equatable {
     /// The category the tier pays for (SPEC §2.12); nil for a tier by age alone, or none.
     public let category: DinerCategory?
     public let subsidyFen: Int
+    /// Who pays `subsidyFen` (SPEC §2.13): empty when it is 0.
+    public let funding: [FundingShare]
     public let payableFen: Int
     public let reason: IneligibleReason?
 
     public var eligible: Bool { subsidyFen > 0 }
 
-    public init(age: Int, bracket: String, category: DinerCategory? = nil, subsidyFen: Int, payableFen: Int, reason: IneligibleReason?) {
+    public init(age: Int, bracket: String, category: DinerCategory? = nil, subsidyFen: Int, funding: [FundingShare] = [], payableFen: Int,
+                reason: IneligibleReason?) {
         self.age = age
         self.bracket = bracket
         self.category = category
+        self.funding = funding
         self.subsidyFen = subsidyFen
         self.payableFen = payableFen
         self.reason = reason
@@ -64,6 +68,7 @@ public enum SubsidyRule {
             return MealSubsidy(age: years, bracket: tier.label, category: category, subsidyFen: 0, payableFen: priceFen, reason: .dailyCapReached)
         }
         let subsidy = min(tier.subsidyFen, max(priceFen, 0))
-        return MealSubsidy(age: years, bracket: tier.label, category: category, subsidyFen: subsidy, payableFen: priceFen - subsidy, reason: nil)
+        return MealSubsidy(age: years, bracket: tier.label, category: category, subsidyFen: subsidy, funding: tier.funding(of: subsidy),
+                           payableFen: priceFen - subsidy, reason: nil)
     }
 }

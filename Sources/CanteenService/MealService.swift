@@ -30,6 +30,7 @@ public struct MealService: Sendable {
     /// The columns of a meal, named as `meal(from:)` reads them.
     static let columns = """
         m.id, m.diner_id, m.site_code, m.served_on, m.slot, m.price_fen, m.delivery, m.age, m.bracket, m.category, m.subsidy_fen,
+        m.funders, m.city_fen, m.district_fen, m.street_fen,
         m.price_fen - m.subsidy_fen AS payable_fen, m.status, m.claim_id, m.created_at, m.void_reason, m.voided_by, m.voided_at
         """
 
@@ -260,7 +261,8 @@ public struct MealService: Sendable {
 
     /// A meal from a row of `columns`, by column name.
     static func meal(from row: Row, clock: BusinessClock) throws -> Meal {
-        Meal(
+        let subsidy: Int = try row.decode("subsidy_fen")
+        return Meal(
             id: try row.decode("id"),
             dinerID: try row.decode("diner_id"),
             siteCode: try row.decode("site_code"),
@@ -271,7 +273,8 @@ public struct MealService: Sendable {
             age: try row.decode("age"),
             bracket: try row.decode("bracket"),
             category: try row.decode("category", as: String?.self).map(DinerCategory.init(stored:)),
-            subsidyFen: try row.decode("subsidy_fen"),
+            subsidyFen: subsidy,
+            funding: try FundingColumns(row).funding(subsidyFen: subsidy),
             payableFen: try row.decode("payable_fen"),
             status: try MealStatus(stored: try row.decode("status")),
             claimID: try row.decode("claim_id"),

@@ -97,7 +97,7 @@ struct MealStore: Sendable {
             if stamp?.date != row.createdAt { stamp = (row.createdAt, clock.timestamp(row.createdAt)) }
             idOf[position] = Meal(id: row.id, dinerID: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn, slot: meal.slot,
                                   priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
-                                  category: meal.category, subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .valid, claimID: nil,
+                                  category: meal.category, subsidyFen: meal.subsidyFen, funding: meal.funding, payableFen: meal.payableFen, status: .valid, claimID: nil,
                                   createdAt: stamp?.text ?? clock.timestamp(row.createdAt))
         }
         var stale: [Int] = []
@@ -315,6 +315,7 @@ struct MealStore: Sendable {
             try session.executeScript("COMMIT")
             return [:]
         }
+        let fundings = meals.map { FundingColumns($0.meal.funding) }
         let rows = try session.pipeline([.prepared(Self.counterInsert, [
             IntArray(meals.map(\.meal.dinerID)), TextArray(meals.map(\.meal.siteCode)),
             TextArray(meals.map(\.meal.servedOn.description)), TextArray(meals.map(\.meal.slot.rawValue)),
@@ -323,6 +324,8 @@ struct MealStore: Sendable {
             NullableTextArray(meals.map { $0.meal.subsidyPlace.map(String.init) }), NullableTextArray(meals.map(\.meal.idempotencyKey)),
             TextArray(meals.map(\.meal.requestHash)), TextArray(meals.map(\.actor)),
             ClaimStatus.periodClosingParameter, NullableTextArray(meals.map { $0.meal.category?.rawValue }),
+            NullableTextArray(fundings.map(\.funders)), NullableTextArray(fundings.map { $0.city.map(String.init) }),
+            NullableTextArray(fundings.map { $0.district.map(String.init) }), NullableTextArray(fundings.map { $0.street.map(String.init) }),
         ]), .command("COMMIT")]).first?.rows ?? []
         return try Self.stored(rows)
     }
@@ -343,17 +346,18 @@ struct MealStore: Sendable {
     static let counterInsert = """
         WITH input AS (
             SELECT * FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::integer[], $6::boolean[], $7::integer[],
-                                 $8::text[], $9::integer[], $10::smallint[], $11::text[], $12::text[], $13::text[], $15::text[]) WITH ORDINALITY
+                                 $8::text[], $9::integer[], $10::smallint[], $11::text[], $12::text[], $13::text[], $15::text[],
+                                 $16::text[], $17::integer[], $18::integer[], $19::integer[]) WITH ORDINALITY
                 AS i (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                      idempotency_key, request_hash, created_by, category, ord)
+                      idempotency_key, request_hash, created_by, category, funders, city_fen, district_fen, street_fen, ord)
             WHERE NOT EXISTS (SELECT 1 FROM claim c WHERE c.site_code = i.site_code AND c.month = date_trunc('month', i.served_on)::date
                               AND c.status = ANY ($14::text[]))
         ),
         inserted AS (
             INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                              idempotency_key, request_hash, created_by, category)
+                              idempotency_key, request_hash, created_by, category, funders, city_fen, district_fen, street_fen)
             SELECT diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq,
-                   idempotency_key, request_hash, created_by, category
+                   idempotency_key, request_hash, created_by, category, funders, city_fen, district_fen, street_fen
             FROM input ORDER BY ord
             ON CONFLICT DO NOTHING
             RETURNING *
@@ -463,7 +467,7 @@ struct MealStore: Sendable {
     /// The columns an import writes, in `CopyText.row(id:_:actor:)`'s order.
     static let copyColumns = """
         id, diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, subsidy_seq, \
-        idempotency_key, request_hash, created_by, category
+        idempotency_key, request_hash, created_by, category, funders, city_fen, district_fen, street_fen
         """
 }
 
@@ -475,7 +479,7 @@ struct CopyText {
     mutating func row(id: Int, _ m: PricedMeal, actor: String) {
         row([String(id), String(m.dinerID), m.siteCode, m.servedOn.description, m.slot.rawValue, String(m.priceFen),
              m.delivery ? "t" : "f", String(m.age), m.bracket, String(m.subsidyFen), m.subsidyPlace.map(String.init),
-             m.idempotencyKey, m.requestHash, actor, m.category?.rawValue])
+             m.idempotencyKey, m.requestHash, actor, m.category?.rawValue] + FundingColumns(m.funding).copyFields)
     }
 
     mutating func row(_ fields: [String?]) {

@@ -37,10 +37,10 @@ public struct PolicyService: Sendable {
                 [policy.effectiveFrom, policy.maxSubsidizedMealsPerDay]).one().decode(0)
             for (position, tier) in policy.tiers.enumerated() {
                 try session.query("""
-                    INSERT INTO subsidy_tier (policy_id, label, min_age, max_age, subsidy_fen, categories, position)
-                    VALUES ($1, $2, $3, $4, $5, $6::text[], $7)
+                    INSERT INTO subsidy_tier (policy_id, label, min_age, max_age, subsidy_fen, categories, position, funders, shares)
+                    VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8::text[], $9::integer[])
                     """, [id, tier.label, tier.minAge, tier.maxAge, tier.subsidyFen, tier.categories.map { TextArray($0.map(\.rawValue)) },
-                          position])
+                          position, tier.funders.map { TextArray($0.map(\.funder.rawValue)) }, tier.funders.map { IntArray($0.map(\.shareFen)) }])
             }
             var stored = policy
             stored.id = id
@@ -67,7 +67,8 @@ public struct PolicyService: Sendable {
     static func loadAll(_ session: Session) throws -> PolicyBook {
         let rows = try session.query("""
             SELECT p.id, p.effective_from, p.max_subsidized_meals_per_day,
-                   t.label, t.min_age, t.max_age, t.subsidy_fen, array_to_string(t.categories, ',') AS categories
+                   t.label, t.min_age, t.max_age, t.subsidy_fen, array_to_string(t.categories, ',') AS categories,
+                   array_to_string(t.funders, ',') AS funders, array_to_string(t.shares, ',') AS shares
             FROM subsidy_policy p JOIN subsidy_tier t ON t.policy_id = p.id
             ORDER BY p.effective_from, t.position
             """)
@@ -82,8 +83,15 @@ public struct PolicyService: Sendable {
             let categories = try row.decode("categories", as: String?.self).map { text in
                 try text.split(separator: ",").map { try DinerCategory(stored: String($0)) }
             }
+            var funders: [FundingShare]?
+            if let names = try row.decode("funders", as: String?.self), let shares = try row.decode("shares", as: String?.self) {
+                funders = try zip(names.split(separator: ","), shares.split(separator: ",")).map { name, share in
+                    guard let fen = Int(share) else { throw PostgresError(kind: .decoding, serverMessage: "share \(share)", column: "shares") }
+                    return FundingShare(try Funder(stored: String(name)), fen)
+                }
+            }
             current?.tiers.append(SubsidyTier(label: try row.decode("label"), minAge: try row.decode("min_age"), maxAge: try row.decode("max_age"),
-                                              subsidyFen: try row.decode("subsidy_fen"), categories: categories))
+                                              subsidyFen: try row.decode("subsidy_fen"), categories: categories, funders: funders))
         }
         if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
         return PolicyBook(policies)
@@ -98,9 +106,10 @@ struct PolicyAuditRecord: Encodable, Sendable {
         let maxAge: Int?
         let subsidyFen: Int
         let categories: [String]?
+        let funders: [[String: Int]]?
 
         enum CodingKeys: String, CodingKey {
-            case label, categories
+            case label, categories, funders
             case minAge = "min_age"
             case maxAge = "max_age"
             case subsidyFen = "subsidy_fen"
@@ -113,6 +122,7 @@ struct PolicyAuditRecord: Encodable, Sendable {
             try c.encode(maxAge, forKey: .maxAge)
             try c.encode(subsidyFen, forKey: .subsidyFen)
             try c.encodeIfPresent(categories, forKey: .categories)
+            try c.encodeIfPresent(funders, forKey: .funders)
         }
     }
 
@@ -125,7 +135,8 @@ struct PolicyAuditRecord: Encodable, Sendable {
         id = policy.id
         effectiveFrom = policy.effectiveFrom.description
         tiers = policy.tiers.map { Tier(label: $0.label, minAge: $0.minAge, maxAge: $0.maxAge, subsidyFen: $0.subsidyFen,
-                                        categories: $0.categories?.map(\.rawValue)) }
+                                        categories: $0.categories?.map(\.rawValue),
+                                        funders: $0.funders?.map { [$0.funder.rawValue: $0.shareFen] }) }
         maxSubsidizedMealsPerDay = policy.maxSubsidizedMealsPerDay
     }
 

@@ -20,6 +20,8 @@ public struct QuoteService: Sendable {
         public let age: Int
         public let bracket: String
         public let category: DinerCategory?
+        /// Who would pay `subsidyFen`.
+        public let funding: [FundingShare]
         public let subsidyFen: Int
         public let payableFen: Int
         public let eligible: Bool
@@ -40,7 +42,8 @@ public struct QuoteService: Sendable {
         }
         guard let subsidy = assessment.subsidy, let price = assessment.priceFen else { throw CanteenError.internalFailure() }
         let amount = reason == nil ? subsidy.subsidyFen : 0
-        return Quote(age: subsidy.age, bracket: subsidy.bracket, category: subsidy.category, subsidyFen: amount, payableFen: price - amount, eligible: amount > 0,
+        return Quote(age: subsidy.age, bracket: subsidy.bracket, category: subsidy.category, funding: amount > 0 ? subsidy.funding : [],
+                     subsidyFen: amount, payableFen: price - amount, eligible: amount > 0,
                      reason: amount > 0 ? nil : (reason ?? subsidy.reason?.rawValue ?? "no subsidy for this price"))
     }
 

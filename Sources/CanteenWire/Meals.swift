@@ -10,7 +10,8 @@ extension Components.Schemas.Meal {
             id: meal.id, dinerId: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn.description,
             slot: .init(meal.slot), priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
             category: Nullable(meal.category.map(Components.Schemas.Category.init)),
-            subsidyFen: meal.subsidyFen, payableFen: meal.payableFen, status: .init(meal.status),
+            subsidyFen: meal.subsidyFen, funding: meal.funding.map(Components.Schemas.FundingShare.init),
+            payableFen: meal.payableFen, status: .init(meal.status),
             claimId: Nullable(meal.claimID), createdAt: meal.createdAt, voidReason: Nullable(meal.voidReason),
             voidedBy: Nullable(meal.voidedBy), voidedAt: Nullable(meal.voidedAt))
     }
@@ -59,6 +60,7 @@ extension Operations.PostV1MealsBatch.Output.Ok.Body.JsonPayload {
 extension Components.Schemas.Quote {
     public init(_ quote: QuoteService.Quote) {
         self.init(age: quote.age, bracket: quote.bracket, category: Nullable(quote.category.map(Components.Schemas.Category.init)),
+                  funding: quote.funding.map(Components.Schemas.FundingShare.init),
                   subsidyFen: quote.subsidyFen, payableFen: quote.payableFen,
                   eligible: quote.eligible, reason: Nullable(quote.reason))
     }

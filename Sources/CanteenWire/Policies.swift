@@ -20,7 +20,8 @@ extension Components.Schemas.PolicyPage {
 extension Components.Schemas.Tier {
     init(_ tier: SubsidyTier) {
         self.init(label: tier.label, minAge: tier.minAge, maxAge: Nullable(tier.maxAge), subsidyFen: tier.subsidyFen,
-                  categories: tier.categories?.map(Components.Schemas.Category.init))
+                  categories: tier.categories?.map(Components.Schemas.Category.init),
+                  funders: tier.funders?.map(Components.Schemas.FundingShare.init))
     }
 }
 
@@ -31,7 +32,8 @@ extension PolicyService.Draft {
         self.init(effectiveFrom: body.effectiveFrom,
                   tiers: body.tiers.map { tier in
                       SubsidyTier(label: tier.label, minAge: tier.minAge, maxAge: tier.maxAge?.value, subsidyFen: tier.subsidyFen,
-                                  categories: tier.categories?.map(DinerCategory.init))
+                                  categories: tier.categories?.map(DinerCategory.init),
+                                  funders: tier.funders?.map { FundingShare(Funder($0.funder), $0.shareFen) })
                   },
                   maxSubsidizedMealsPerDay: body.maxSubsidizedMealsPerDay)
     }
@@ -45,6 +47,32 @@ extension DinerCategory {
         case .lowIncome: self = .lowIncome
         case .disabled: self = .disabled
         case .youfu: self = .youfu
+        }
+    }
+}
+
+extension Components.Schemas.FundingShare {
+    public init(_ share: FundingShare) {
+        self.init(funder: .init(share.funder), shareFen: share.shareFen)
+    }
+}
+
+extension Components.Schemas.Funder {
+    init(_ funder: Funder) {
+        switch funder {
+        case .city: self = .city
+        case .district: self = .district
+        case .street: self = .street
+        }
+    }
+}
+
+extension Funder {
+    init(_ funder: Components.Schemas.Funder) {
+        switch funder {
+        case .city: self = .city
+        case .district: self = .district
+        case .street: self = .street
         }
     }
 }

@@ -24,8 +24,8 @@ struct SubsidyRuleTests {
         let born = date("1946-10-15")
         let before = SubsidyRule.subsidy(policy: .standard, birthDate: born, servedOn: date("2026-10-14"), priceFen: 1000, subsidisedEarlierThatDay: 0)
         let on = SubsidyRule.subsidy(policy: .standard, birthDate: born, servedOn: date("2026-10-15"), priceFen: 1000, subsidisedEarlierThatDay: 0)
-        #expect(before == MealSubsidy(age: 79, bracket: "70-79", subsidyFen: 200, payableFen: 800, reason: nil))
-        #expect(on == MealSubsidy(age: 80, bracket: "80+", subsidyFen: 400, payableFen: 600, reason: nil))
+        #expect(before == MealSubsidy(age: 79, bracket: "70-79", subsidyFen: 200, funding: [FundingShare(.city, 200)], payableFen: 800, reason: nil))
+        #expect(on == MealSubsidy(age: 80, bracket: "80+", subsidyFen: 400, funding: [FundingShare(.city, 400)], payableFen: 600, reason: nil))
     }
 
     @Test func theSubsidyNeverExceedsThePrice() {

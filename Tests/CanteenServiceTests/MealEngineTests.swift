@@ -17,6 +17,7 @@ struct MealEngineTests {
         var age: Int?
         var bracket: String?
         var category: DinerCategory?
+        var funding: [FundingShare]?
         var subsidyFen: Int?
         var payableFen: Int?
 
@@ -27,7 +28,7 @@ struct MealEngineTests {
 
         init(code: String? = nil, meal: Meal? = nil) {
             self.code = code
-            if let meal { age = meal.age; bracket = meal.bracket; category = meal.category; subsidyFen = meal.subsidyFen; payableFen = meal.payableFen }
+            if let meal { age = meal.age; bracket = meal.bracket; category = meal.category; funding = meal.funding; subsidyFen = meal.subsidyFen; payableFen = meal.payableFen }
         }
     }
 
@@ -96,10 +97,12 @@ struct MealEngineTests {
             _ = try await services.policies.add(PolicyService.Draft(
                 effectiveFrom: "2025-08-01",
                 tiers: [SubsidyTier(label: "65-79", minAge: 65, maxAge: 79, subsidyFen: 300),
-                        SubsidyTier(label: "80+", minAge: 80, maxAge: nil, subsidyFen: 500),
+                        SubsidyTier(label: "80+", minAge: 80, maxAge: nil, subsidyFen: 500,
+                                    funders: [FundingShare(.city, 300), FundingShare(.district, 150), FundingShare(.street, 50)]),
                         // Category tiers overlap the age tiers: the largest subsidy wins, on a tie the first listed.
                         SubsidyTier(label: "困难", minAge: 60, maxAge: nil, subsidyFen: 500, categories: [.tekun, .dibao]),
-                        SubsidyTier(label: "失能", minAge: 70, maxAge: 89, subsidyFen: 700, categories: [.disabled])],
+                        SubsidyTier(label: "失能", minAge: 70, maxAge: 89, subsidyFen: 700, categories: [.disabled],
+                                    funders: [FundingShare(.street, 100), FundingShare(.city, 600)])],
                 maxSubsidizedMealsPerDay: 1), by: .testAdmin)
 
             let scenarios = (0..<400).map { _ in Self.scenario(&rng) }
@@ -136,6 +139,7 @@ struct MealEngineTests {
                     answer.age = q.age
                     answer.bracket = q.bracket
                     answer.category = q.category
+                    answer.funding = q.funding
                     answer.subsidyFen = q.subsidyFen
                     answer.payableFen = q.payableFen
                     if let reason = q.reason, ["diner_inactive", "site_not_operating", "period_closed", "already_served"].contains(reason) {
@@ -237,7 +241,7 @@ struct MealEngineTests {
                 let day = first.adding(days: -(n / 3))
                 let slot = [Slot.lunch, .dinner, .breakfast][n % 3]
                 return (PricedMeal(dinerID: diner, siteCode: "LY-01", servedOn: day, slot: slot, priceFen: 1000, delivery: false,
-                                   age: 86, bracket: "80+", category: nil, subsidyFen: 0, subsidyPlace: nil,
+                                   age: 86, bracket: "80+", category: nil, subsidyFen: 0, funding: [], subsidyPlace: nil,
                                    idempotencyKey: nil, requestHash: String(repeating: "a", count: 64)), "test-import")
             }
             let stored = try await services.db.transaction { session in try store.copyMeals(meals, session) }
