@@ -1,7 +1,7 @@
 /// A member of a PATCH body: absent (leave the value as it is), `null` (clear it) or a value.
 /// The generated types cannot tell the first two apart (both decode as nil), so the contract's
 /// `SitePatch` and `DinerPatch` schemas are these hand-written types (`typeOverrides`).
-public enum PatchField<Value: Codable & Hashable & Sendable>: Hashable, Sendable {
+public enum PatchField<Value: Decodable & Hashable & Sendable>: Hashable, Sendable {
     case absent
     case null
     case value(Value)
@@ -19,19 +19,9 @@ extension KeyedDecodingContainer {
     }
 }
 
-extension KeyedEncodingContainer {
-    mutating func encode<Value>(_ field: PatchField<Value>, forKey key: Key) throws {
-        switch field {
-        case .absent: break
-        case .null: try encodeNil(forKey: key)
-        case .value(let value): try encode(value, forKey: key)
-        }
-    }
-}
-
 /// The body of `PATCH /v1/sites/{code}`. `code` is named so that a request to change it can be
 /// refused (a site's code never changes) rather than silently ignored.
-public struct SitePatchBody: Codable, Hashable, Sendable {
+public struct SitePatchBody: Decodable, Hashable, Sendable {
     public var code: PatchField<String> = .absent
     public var name: PatchField<String> = .absent
     public var kind: PatchField<String> = .absent
@@ -69,37 +59,19 @@ public struct SitePatchBody: Codable, Hashable, Sendable {
         slots = try c.patchField(.slots)
         defaultPriceFen = try c.patchField(.defaultPriceFen)
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(code, forKey: .code)
-        try c.encode(name, forKey: .name)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(street, forKey: .street)
-        try c.encode(community, forKey: .community)
-        try c.encode(address, forKey: .address)
-        try c.encode(`operator`, forKey: .operator)
-        try c.encode(phone, forKey: .phone)
-        try c.encode(opensOn, forKey: .opensOn)
-        try c.encode(closesOn, forKey: .closesOn)
-        try c.encode(slots, forKey: .slots)
-        try c.encode(defaultPriceFen, forKey: .defaultPriceFen)
-    }
 }
 
 /// The body of `PATCH /v1/diners/{id}`. The members a diner's record fixes (the resident ID and
 /// what it encodes, and the status, which has its own route) are named so they can be refused.
-public struct DinerPatchBody: Codable, Hashable, Sendable {
+public struct DinerPatchBody: Decodable, Hashable, Sendable {
     public var name: PatchField<String> = .absent
     public var phone: PatchField<String> = .absent
     public var address: PatchField<String> = .absent
     public var community: PatchField<String> = .absent
     public var homeSite: PatchField<String> = .absent
     public var cardNo: PatchField<String> = .absent
-    /// Members present that cannot be changed this way, in the order `fixedMembers` lists them.
+    /// Members present that cannot be changed this way: resident_id, birth_date, sex, status.
     public var fixed: [String] = []
-
-    public static let fixedMembers = ["resident_id", "birth_date", "sex", "status"]
 
     public init() {}
 
@@ -121,15 +93,5 @@ public struct DinerPatchBody: Codable, Hashable, Sendable {
         homeSite = try c.patchField(.homeSite)
         cardNo = try c.patchField(.cardNo)
         fixed = [CodingKeys.residentID, .birthDate, .sex, .status].filter(c.contains).map(\.rawValue)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(phone, forKey: .phone)
-        try c.encode(address, forKey: .address)
-        try c.encode(community, forKey: .community)
-        try c.encode(homeSite, forKey: .homeSite)
-        try c.encode(cardNo, forKey: .cardNo)
     }
 }
