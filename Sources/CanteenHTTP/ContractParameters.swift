@@ -70,10 +70,16 @@ struct ContractParameters: Sendable {
         self.operations = operations
     }
 
-    /// Checks the request against the operation's parameters and answers it with empty query
-    /// values left out (`?street=` filters nothing, as if it were absent).
-    func checked(_ request: HTTPRequest, operation: String, pathParameters: [String: Substring]) throws -> HTTPRequest {
-        let declared = operations[operation] ?? []
+    /// The parameters `operation` declares, found once when its route is registered; an operation
+    /// the document does not list cannot be registered.
+    func declared(by operation: String) throws -> [Parameter] {
+        guard let declared = operations[operation] else { throw CanteenError.internalFailure() }
+        return declared
+    }
+
+    /// Checks the request against an operation's `declared` parameters and answers it with empty
+    /// query values left out (`?street=` filters nothing, as if it were absent).
+    static func checked(_ request: HTTPRequest, declared: [Parameter], pathParameters: [String: Substring]) throws -> HTTPRequest {
         let target = request.path ?? "/"
         let (path, query) = target.firstIndex(of: "?").map { (target[..<$0], target[target.index(after: $0)...]) } ?? (target[...], "")
         var kept: [Substring] = []

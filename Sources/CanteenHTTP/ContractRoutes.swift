@@ -26,21 +26,22 @@ struct ContractRoutes: ServerTransport {
     static let maximumBody = 1 << 20
 
     func register(_ handler: @escaping Handler, method: HTTPRequest.Method, path: String) throws {
-        let operation = "\(method.rawValue) \(path)"
+        let declared = try ContractParameters.contract.declared(by: "\(method.rawValue) \(path)")
         if path.hasPrefix("/v1/") {
             v1.on(RouterPath(String(path.dropFirst("/v1".count))), method: method) { request, context in
-                try await Self.answer(request, context, operation, handler)
+                try await Self.answer(request, context, declared, handler)
             }
         } else {
             router.on(RouterPath(path), method: method) { request, context in
-                try await Self.answer(request, context, operation, handler)
+                try await Self.answer(request, context, declared, handler)
             }
         }
     }
 
-    static func answer(_ request: Request, _ context: some RequestContext, _ operation: String, _ handler: Handler) async throws -> Response {
+    static func answer(_ request: Request, _ context: some RequestContext, _ declared: [ContractParameters.Parameter],
+                       _ handler: Handler) async throws -> Response {
         let metadata = ServerRequestMetadata(pathParameters: [String: Substring](context.parameters.map { (String($0.0), $0.1) }) { first, _ in first })
-        var head = try ContractParameters.contract.checked(request.head, operation: operation, pathParameters: metadata.pathParameters)
+        var head = try ContractParameters.checked(request.head, declared: declared, pathParameters: metadata.pathParameters)
         head.headerFields[.accept] = nil
         let (response, body) = try await handler(head, try await Self.body(of: request), metadata)
         var headers = response.headerFields

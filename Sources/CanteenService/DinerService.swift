@@ -240,12 +240,20 @@ public struct DinerService: Sendable {
         guard parts.count == 4, let id = Int(parts[0]), let from = LocalDate(iso: parts[2]) else {
             throw PostgresError(kind: .decoding, serverMessage: "unreadable category period \(entry)", column: "categories")
         }
+        return try storedPeriod(id: id, category: parts[1], effectiveOn: from, endsOn: parts[3].isEmpty ? nil : parts[3])
+    }
+
+    /// A period as stored, its end as text (NULL: open); an unknown category or an unreadable
+    /// end fails loudly rather than reading as an open period.
+    static func storedPeriod(id: Int, category: String, effectiveOn: LocalDate, endsOn text: String?) throws -> CategoryPeriod {
         var until: LocalDate?
-        if !parts[3].isEmpty {
-            guard let date = LocalDate(iso: parts[3]) else { throw PostgresError(kind: .decoding, serverMessage: "unreadable category period \(entry)", column: "categories") }
+        if let text {
+            guard let date = LocalDate(iso: text) else {
+                throw PostgresError(kind: .decoding, serverMessage: "unreadable end \(text) of category period \(id)", column: "ends_on")
+            }
             until = date
         }
-        return CategoryPeriod(id: id, category: try DinerCategory(stored: parts[1]), effectiveOn: from, endsOn: until)
+        return CategoryPeriod(id: id, category: try DinerCategory(stored: category), effectiveOn: effectiveOn, endsOn: until)
     }
 
     // MARK: categories (SPEC §2.12)

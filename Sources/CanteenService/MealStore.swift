@@ -204,9 +204,8 @@ struct MealStore: Sendable {
             case "status":
                 statuses[try row.decode("n1"), default: []].append((try row.decode("d1"), try DinerStatus(stored: try row.decode("t1"))))
             case "category":
-                categories[try row.decode("n1"), default: []].append(CategoryPeriod(
-                    id: try row.decode("n2"), category: try DinerCategory(stored: try row.decode("t1")), effectiveOn: try row.decode("d1"),
-                    endsOn: try row.decode("t2", as: String?.self).flatMap(LocalDate.init(iso:))))
+                categories[try row.decode("n1"), default: []].append(try DinerService.storedPeriod(
+                    id: try row.decode("n2"), category: try row.decode("t1"), effectiveOn: try row.decode("d1"), endsOn: try row.decode("t2")))
             case "meal":
                 meals.append((try row.decode("n2"), try row.decode("n1"), try row.decode("d1"), try Slot(stored: try row.decode("t1")),
                               try row.decode("n3") > 0, try row.decode("n4")))
