@@ -66,14 +66,18 @@ public struct ClaimLine: Sendable, Equatable {
     public let name: String
     public let residentIDMasked: String
     public let bracket: String
+    /// The categories its meals were subsidised for (SPEC §2.12), in the SPEC's order; none for an age tier.
+    public let categories: [DinerCategory]
     public let meals: Int
     public let subsidyFen: Int
 
-    public init(dinerID: Int, name: String, residentIDMasked: String, bracket: String, meals: Int, subsidyFen: Int) {
+    public init(dinerID: Int, name: String, residentIDMasked: String, bracket: String, categories: [DinerCategory] = [],
+                meals: Int, subsidyFen: Int) {
         self.dinerID = dinerID
         self.name = name
         self.residentIDMasked = residentIDMasked
         self.bracket = bracket
+        self.categories = categories
         self.meals = meals
         self.subsidyFen = subsidyFen
     }
@@ -82,46 +86,56 @@ public struct ClaimLine: Sendable, Equatable {
 /// Totals of one bracket.
 public struct ClaimBracket: Sendable, Equatable {
     public let bracket: String
+    /// The categories of its meals (a category tier's), in the SPEC's order.
+    public let categories: [DinerCategory]
     public let meals: Int
     public let diners: Int
     public let subsidyFen: Int
 
-    public init(bracket bracket: String, meals: Int, diners: Int, subsidyFen: Int) {
+    public init(bracket: String, categories: [DinerCategory] = [], meals: Int, diners: Int, subsidyFen: Int) {
         self.bracket = bracket
+        self.categories = categories
         self.meals = meals
         self.diners = diners
         self.subsidyFen = subsidyFen
     }
 
-    /// Per-bracket totals from the lines (a diner has at most one line per bracket).
+    /// Per-bracket totals from the lines (a diner has at most one line per bracket), in label order.
     public static func totals(of lines: [ClaimLine]) -> [ClaimBracket] {
-        var order: [String] = []
-        var sums: [String: (meals: Int, diners: Int, fen: Int)] = [:]
-        for line in lines {
-            if sums[line.bracket] == nil { order.append(line.bracket) }
-            sums[line.bracket, default: (0, 0, 0)].meals += line.meals
-            sums[line.bracket, default: (0, 0, 0)].diners += 1
-            sums[line.bracket, default: (0, 0, 0)].fen += line.subsidyFen
+        Dictionary(grouping: lines, by: \.bracket).sorted { $0.key < $1.key }.map { bracket, lines in
+            ClaimBracket(bracket: bracket, categories: DinerCategory.allCases.filter { c in lines.contains { $0.categories.contains(c) } },
+                         meals: lines.reduce(0) { $0 + $1.meals }, diners: lines.count, subsidyFen: lines.reduce(0) { $0 + $1.subsidyFen })
         }
-        return order.sorted().map { ClaimBracket(bracket: $0, meals: sums[$0]!.meals, diners: sums[$0]!.diners, subsidyFen: sums[$0]!.fen) }
     }
 }
 
-/// A negative line: a meal voided after its month was claimed.
+/// A negative line: a meal voided after its month was claimed. It takes back the meal's
+/// subsidy from its funders and, when it emptied its diner-day, that day's operating subsidy.
 public struct ClaimAdjustment: Sendable, Equatable {
     public let mealID: Int
     public let dinerID: Int
     public let servedOn: LocalDate
+    /// Negative.
     public let subsidyFen: Int
+    /// Zero or negative (SPEC §2.14).
+    public let operatingFen: Int
+    /// The meal's funding, negated (SPEC §2.13).
+    public let funding: [FundingShare]
     public let reason: String
 
-    public init(mealID: Int, dinerID: Int, servedOn: LocalDate, subsidyFen: Int, reason: String) {
+    public init(mealID: Int, dinerID: Int, servedOn: LocalDate, subsidyFen: Int, operatingFen: Int = 0, funding: [FundingShare] = [],
+                reason: String) {
         self.mealID = mealID
         self.dinerID = dinerID
         self.servedOn = servedOn
         self.subsidyFen = subsidyFen
+        self.operatingFen = operatingFen
+        self.funding = funding
         self.reason = reason
     }
+
+    /// What it takes off the claim that carries it.
+    public var totalFen: Int { subsidyFen + operatingFen }
 }
 
 /// A pre-claim check: something a reviewer should look at before the claim is paid.
@@ -167,7 +181,12 @@ public struct Claim: Sendable, Equatable {
     public let meals: Int
     public let diners: Int
     public let subsidyFen: Int
+    /// SPEC §2.14: the diner-days with a subsidised meal and what they earn the canteen.
+    public let operating: OperatingSubsidy.Earned
+    /// The carried adjustments' subsidy and operating parts.
     public let adjustmentFen: Int
+    /// What each funder pays of the meals' subsidies and the adjustments' (SPEC §2.13).
+    public let funders: [FundingShare]
     public let lines: [ClaimLine]
     public let adjustments: [ClaimAdjustment]
     public let checks: [ClaimCheck]
@@ -180,7 +199,8 @@ public struct Claim: Sendable, Equatable {
     public let paidAt: String?
 
     public init(id: Int, siteCode: String, siteName: String, street: String, month: YearMonth, status: ClaimStatus,
-                meals: Int, diners: Int, subsidyFen: Int, adjustmentFen: Int, lines: [ClaimLine],
+                meals: Int, diners: Int, subsidyFen: Int, operating: OperatingSubsidy.Earned = .none, adjustmentFen: Int,
+                funders: [FundingShare] = [], lines: [ClaimLine],
                 adjustments: [ClaimAdjustment], checks: [ClaimCheck], rejectReason: String?, overrideReason: String?,
                 builtAt: String, submittedAt: String?, approvedAt: String?, rejectedAt: String?, paidAt: String?) {
         self.id = id
@@ -192,7 +212,9 @@ public struct Claim: Sendable, Equatable {
         self.meals = meals
         self.diners = diners
         self.subsidyFen = subsidyFen
+        self.operating = operating
         self.adjustmentFen = adjustmentFen
+        self.funders = funders
         self.lines = lines
         self.adjustments = adjustments
         self.checks = checks
@@ -205,7 +227,8 @@ public struct Claim: Sendable, Equatable {
         self.paidAt = paidAt
     }
 
-    public var totalFen: Int { subsidyFen + adjustmentFen }
+    /// SPEC §2.9: the meals' subsidy, the operating subsidy and the (negative) adjustments.
+    public var totalFen: Int { subsidyFen + operating.fen + adjustmentFen }
     public var brackets: [ClaimBracket] { ClaimBracket.totals(of: lines) }
     public var hasBlockingChecks: Bool { checks.contains { $0.severity == .blocking } }
 }

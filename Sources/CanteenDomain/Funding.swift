@@ -9,7 +9,7 @@ public enum Funder: String, Sendable, CaseIterable, Comparable {
         switch self {
         case .city: "市级"
         case .district: "区县级"
-        case .street: "街道乡镇级"
+        case .street: "街道、乡镇级"
         }
     }
 
@@ -47,4 +47,17 @@ extension SubsidyTier {
         }
         return shares
     }
+}
+
+extension FundingShare {
+    /// What each funder pays in all of `shares`: every funder whose total is not zero (negative
+    /// totals included), in the SPEC's order city, district, street (SPEC §2.13).
+    public static func totals(_ shares: some Sequence<FundingShare>) -> [FundingShare] {
+        var sums: [Funder: Int] = [:]
+        for share in shares { sums[share.funder, default: 0] += share.shareFen }
+        return Funder.allCases.compactMap { funder in sums[funder].flatMap { $0 == 0 ? nil : FundingShare(funder, $0) } }
+    }
+
+    /// The same share taken back (an adjustment carries its meal's funding negated).
+    public var negated: FundingShare { FundingShare(funder, -shareFen) }
 }

@@ -14,3 +14,11 @@ extension RawRepresentable where RawValue == String {
         self = value
     }
 }
+
+extension Array where Element: RawRepresentable & Comparable, Element.RawValue == String {
+    /// The cases of a comma-separated list as the database stores it (`array_to_string(…, ',')`),
+    /// sorted; an empty text is none.
+    public init(storedList text: String) throws {
+        self = try text.split(separator: ",").map { try Element(stored: String($0)) }.sorted()
+    }
+}

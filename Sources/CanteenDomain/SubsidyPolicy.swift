@@ -42,16 +42,20 @@ public struct SubsidyPolicy: Sendable, Equatable {
     public let tiers: [SubsidyTier]
     /// `nil`: no cap beyond one meal per slot.
     public let maxSubsidizedMealsPerDay: Int?
+    /// What the canteen earns for every diner-day with a subsidised meal (SPEC §2.14); `nil`: nothing.
+    public let operatingFenPerDinerDay: Int?
 
     public static let noTierBracket = "none"
     public static let maximumTiers = 10
     public static let maximumAge = 150
 
-    public init(id: Int? = nil, effectiveFrom: LocalDate, tiers: [SubsidyTier], maxSubsidizedMealsPerDay: Int?) {
+    public init(id: Int? = nil, effectiveFrom: LocalDate, tiers: [SubsidyTier], maxSubsidizedMealsPerDay: Int?,
+                operatingFenPerDinerDay: Int? = nil) {
         self.id = id
         self.effectiveFrom = effectiveFrom
         self.tiers = tiers
         self.maxSubsidizedMealsPerDay = maxSubsidizedMealsPerDay
+        self.operatingFenPerDinerDay = operatingFenPerDinerDay
     }
 
     /// The policy loaded by the migrations (SPEC §2.5).
@@ -74,7 +78,8 @@ public struct SubsidyPolicy: Sendable, Equatable {
     }
 
     /// Validates a policy as a user proposes it.
-    public static func validated(effectiveFrom: String?, tiers: [SubsidyTier]?, maxSubsidizedMealsPerDay: Int?) throws -> SubsidyPolicy {
+    public static func validated(effectiveFrom: String?, tiers: [SubsidyTier]?, maxSubsidizedMealsPerDay: Int?,
+                                 operatingFenPerDinerDay: Int? = nil) throws -> SubsidyPolicy {
         var v = Validation()
         let date = SiteDraft.date(effectiveFrom, "effective_from", required: true, &v)
         let tiers = tiers ?? []
@@ -122,12 +127,15 @@ public struct SubsidyPolicy: Sendable, Equatable {
         if let cap = maxSubsidizedMealsPerDay, !(1...Slot.allCases.count).contains(cap) {
             v.fail("max_subsidized_meals_per_day", "must be null or 1–\(Slot.allCases.count)")
         }
+        if let operating = operatingFenPerDinerDay, !(0...Money.maximumMealPrice.fen).contains(operating) {
+            v.fail("operating_fen_per_diner_day", "must be null or 0–\(Money.maximumMealPrice.fen)")
+        }
         try v.check()
         guard let date else { throw CanteenError.validation(v.errors) }
         return SubsidyPolicy(effectiveFrom: date,
                              tiers: tiers.map { SubsidyTier(label: $0.label.trimmingWhitespace(), minAge: $0.minAge, maxAge: $0.maxAge,
                                                             subsidyFen: $0.subsidyFen, categories: $0.categories, funders: $0.funders) },
-                             maxSubsidizedMealsPerDay: maxSubsidizedMealsPerDay)
+                             maxSubsidizedMealsPerDay: maxSubsidizedMealsPerDay, operatingFenPerDinerDay: operatingFenPerDinerDay)
     }
 }
 

@@ -75,24 +75,37 @@ public struct ClaimService: Sendable {
         try session.query("DELETE FROM claim_line WHERE claim_id = $1", [claimID])
         // Month-end aggregation over up to millions of meals: room to hash in memory.
         try session.query("SET LOCAL work_mem = '64MB'")
-        let row = try Self.linesAndChecks(session, claimID: claimID, siteCode: siteCode, from: from, to: to)
+        let policies = try PolicyService.loadAll(session)
+        let operatingPaid = OperatingSubsidy.paid(in: month, policies: policies)
+        let row = try Self.linesAndChecks(session, claimID: claimID, siteCode: siteCode, from: from, to: to, dinerDays: operatingPaid)
         if bindingAdjustments {
             try session.query("""
                 UPDATE claim_adjustment SET claim_id = $1 WHERE site_code = $2 AND claim_id IS NULL AND served_on < $3
                 """, [claimID, siteCode, from])
         }
         let checks = try Self.checks(row, inactive: try Self.mealsWhileInactive(session, siteCode: siteCode, from: from, to: to))
+        let operating = operatingPaid ? OperatingSubsidy.earned(dinerDays: try Self.dinerDays(row), policies: policies) : .none
         try session.query("""
             UPDATE claim c SET
                 meals = coalesce(l.meals, 0), diners = coalesce(l.diners, 0), subsidy_fen = coalesce(l.subsidy, 0),
-                adjustment_fen = coalesce(a.total, 0), total_fen = coalesce(l.subsidy, 0) + coalesce(a.total, 0),
+                operating_diner_days = $6::integer, operating_subsidy_fen = $7::bigint,
+                adjustment_fen = coalesce(a.total, 0), total_fen = coalesce(l.subsidy, 0) + $7::bigint + coalesce(a.total, 0),
                 checks = $2::jsonb
             FROM (SELECT sum(meals)::integer AS meals, count(DISTINCT diner_id)::integer AS diners, sum(subsidy_fen) AS subsidy
                   FROM claim_line WHERE claim_id = $1) l,
-                 (SELECT sum(a.subsidy_fen) AS total FROM claim_adjustment a
+                 (SELECT sum(a.subsidy_fen + a.operating_fen) AS total FROM claim_adjustment a
                   WHERE \(Self.shownAdjustments(claim: "$1", site: "$3", month: "$4", draft: "NOT $5::boolean"))) a
             WHERE c.id = $1
-            """, [claimID, JSONParameter(checks), siteCode, from, bindingAdjustments])
+            """, [claimID, JSONParameter(checks), siteCode, from, bindingAdjustments, operating.dinerDays, operating.fen])
+    }
+
+    /// Column 5 of `linesAndChecks`: per date, the diners with a claimed meal (SPEC §2.14's diner-days).
+    static func dinerDays(_ row: Row) throws -> [LocalDate: Int] {
+        let byDate = try row.decodeJSON("diner_days", as: [String: Int].self)
+        return try Dictionary(uniqueKeysWithValues: byDate.map { text, diners in
+            guard let date = LocalDate(iso: text) else { throw PostgresError(kind: .decoding, serverMessage: "date \(text)", column: "diner_days") }
+            return (date, diners)
+        })
     }
 
     /// The `claim_adjustment` rows a claim shows: those it carries once submitted; while a draft,
@@ -107,9 +120,12 @@ public struct ClaimService: Sendable {
     /// meals of the month that keeps only the few columns both need. The lines: valid
     /// subsidised meals, plus void ones whose deduction another frozen claim already carries,
     /// summed per diner and bracket (a hash of integers) before the diners' names are joined.
+    /// Each line keeps the categories its meals were subsidised for and what each funder pays
+    /// of it (a meal logged before funders existed is the city's alone). With `dinerDays`, the
+    /// claimed meals' diners per date too (for the operating subsidy, SPEC §2.14).
     /// The checks, over valid meals: per diner (more meals than slots), per day (unusually
     /// busy days) and in total (meals outside service, late entries).
-    static func linesAndChecks(_ session: Session, claimID: Int, siteCode: String, from: LocalDate, to: LocalDate) throws -> Row {
+    static func linesAndChecks(_ session: Session, claimID: Int, siteCode: String, from: LocalDate, to: LocalDate, dinerDays: Bool) throws -> Row {
         try session.query("""
             WITH s AS (
                 SELECT opens_on, closes_on, slots,
@@ -118,7 +134,9 @@ public struct ClaimService: Sendable {
                 FROM site WHERE code = $2
             ),
             m AS MATERIALIZED (
-                SELECT m.diner_id, m.bracket, m.served_on, m.subsidy_fen, m.status = 'valid' AS valid,
+                SELECT m.diner_id, m.bracket, m.category, m.served_on, m.subsidy_fen, m.status = 'valid' AS valid,
+                       coalesce(m.city_fen, CASE WHEN m.funders IS NULL THEN m.subsidy_fen ELSE 0 END) AS city_fen,
+                       coalesce(m.district_fen, 0) AS district_fen, coalesce(m.street_fen, 0) AS street_fen,
                        m.subsidy_fen > 0 AND (m.status = 'valid' OR EXISTS (
                            SELECT 1 FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
                            WHERE a.meal_id = m.id AND c.id <> $1 AND c.status = ANY ($7::text[]))) AS claimed,
@@ -129,11 +147,14 @@ public struct ClaimService: Sendable {
                 WHERE m.site_code = $2 AND m.served_on >= $3 AND m.served_on < $4
             ),
             lines AS (
-                INSERT INTO claim_line (claim_id, diner_id, bracket, name, resident_id_masked, meals, subsidy_fen)
+                INSERT INTO claim_line (claim_id, diner_id, bracket, name, resident_id_masked, meals, subsidy_fen,
+                                        categories, city_fen, district_fen, street_fen)
                 SELECT $1, g.diner_id, g.bracket, d.name,
                        left(d.resident_id, 6) || repeat('*', length(d.resident_id) - 10) || right(d.resident_id, 4),
-                       g.meals, g.subsidy
-                FROM (SELECT diner_id, bracket, count(*) AS meals, sum(subsidy_fen) AS subsidy
+                       g.meals, g.subsidy, g.categories, g.city, g.district, g.street
+                FROM (SELECT diner_id, bracket, count(*) AS meals, sum(subsidy_fen) AS subsidy,
+                             coalesce(array_agg(DISTINCT category) FILTER (WHERE category IS NOT NULL), '{}') AS categories,
+                             sum(city_fen) AS city, sum(district_fen) AS district, sum(street_fen) AS street
                       FROM m WHERE claimed GROUP BY diner_id, bracket) g
                 JOIN diner d ON d.id = g.diner_id
             ),
@@ -146,8 +167,10 @@ public struct ClaimService: Sendable {
                 (SELECT count(*) FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
                 (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
                  FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
-                (SELECT count(*) FROM m WHERE valid AND late)
-            """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays, ClaimStatus.periodClosingParameter]).one()
+                (SELECT count(*) FROM m WHERE valid AND late),
+                (SELECT coalesce(json_object_agg(served_on, diners), '{}')::text AS diner_days
+                 FROM (SELECT served_on, count(DISTINCT diner_id) AS diners FROM m WHERE $8::boolean AND claimed GROUP BY served_on) x)
+            """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays, ClaimStatus.periodClosingParameter, dinerDays]).one()
     }
 
     /// Valid meals of the month on days the diner's status was not active. Only diners who
@@ -323,41 +346,55 @@ public struct ClaimService: Sendable {
     static func load(_ id: Int, _ session: Session, clock: BusinessClock, withLines: Bool = true) throws -> Claim {
         guard let row = try session.query("""
             SELECT c.id, c.site_code, s.name, s.street, c.month, c.status, c.meals, c.diners, c.subsidy_fen,
-                   CASE WHEN c.status = 'draft'
-                        THEN (SELECT coalesce(sum(a.subsidy_fen), 0) FROM claim_adjustment a
-                              WHERE \(Self.shownAdjustments(claim: "c.id", site: "c.site_code", month: "c.month", draft: "true")))
-                        ELSE c.adjustment_fen END,
-                   c.checks::text, c.reject_reason, c.override_reason, c.built_at, c.submitted_at, c.approved_at, c.rejected_at, c.paid_at
-            FROM claim c JOIN site s ON s.code = c.site_code WHERE c.id = $1
+                   c.checks::text, c.reject_reason, c.override_reason, c.built_at, c.submitted_at, c.approved_at, c.rejected_at, c.paid_at,
+                   c.operating_diner_days, c.operating_subsidy_fen,
+                   l.city_fen, l.district_fen, l.street_fen
+            FROM claim c JOIN site s ON s.code = c.site_code,
+                 LATERAL (SELECT coalesce(sum(city_fen), 0) AS city_fen, coalesce(sum(district_fen), 0) AS district_fen,
+                                 coalesce(sum(street_fen), 0) AS street_fen
+                          FROM claim_line WHERE claim_id = c.id) l
+            WHERE c.id = $1
             """, [id]).first else {
             throw CanteenError.notFound("claim \(id)")
         }
         var lines: [ClaimLine] = []
-        var adjustments: [ClaimAdjustment] = []
         if withLines {
             lines = try session.query("""
-                SELECT diner_id, name, resident_id_masked, bracket, meals, subsidy_fen FROM claim_line WHERE claim_id = $1 ORDER BY diner_id, bracket
+                SELECT diner_id, name, resident_id_masked, bracket, array_to_string(categories, ',') AS categories, meals, subsidy_fen
+                FROM claim_line WHERE claim_id = $1 ORDER BY diner_id, bracket
                 """, [id]).rows.map {
                 ClaimLine(dinerID: try $0.decode(0), name: try $0.decode(1), residentIDMasked: try $0.decode(2), bracket: try $0.decode(3),
-                          meals: try $0.decode(4), subsidyFen: try $0.decode(5))
-            }
-            adjustments = try session.query("""
-                SELECT a.meal_id, a.diner_id, a.served_on, a.subsidy_fen, a.reason FROM claim_adjustment a, claim c
-                WHERE c.id = $1 AND \(Self.shownAdjustments(claim: "c.id", site: "c.site_code", month: "c.month", draft: "c.status = 'draft'"))
-                ORDER BY a.meal_id
-                """, [id]).rows.map {
-                ClaimAdjustment(mealID: try $0.decode(0), dinerID: try $0.decode(1), servedOn: try $0.decode(2), subsidyFen: try $0.decode(3),
-                                reason: try $0.decode(4))
+                          categories: try [DinerCategory](storedList: try $0.decode(4)), meals: try $0.decode(5), subsidyFen: try $0.decode(6))
             }
         }
+        // A draft shows the open adjustments it would carry if submitted now (they change with
+        // every void); a frozen claim, those it carries.
+        let adjustments = try session.query("""
+            SELECT a.meal_id, a.diner_id, a.served_on, a.subsidy_fen, a.operating_fen, a.reason,
+                   m.funders, m.city_fen, m.district_fen, m.street_fen
+            FROM claim_adjustment a JOIN meal m ON m.id = a.meal_id, claim c
+            WHERE c.id = $1 AND \(Self.shownAdjustments(claim: "c.id", site: "c.site_code", month: "c.month", draft: "c.status = 'draft'"))
+            ORDER BY a.meal_id
+            """, [id]).rows.map { row in
+            let subsidy: Int = try row.decode(3)
+            return ClaimAdjustment(mealID: try row.decode(0), dinerID: try row.decode(1), servedOn: try row.decode(2), subsidyFen: subsidy,
+                                   operatingFen: try row.decode(4), funding: try FundingColumns(row).funding(subsidyFen: -subsidy).map(\.negated),
+                                   reason: try row.decode(5))
+        }
+        let lineFunding = [FundingShare(.city, try row.decode(19)), FundingShare(.district, try row.decode(20)),
+                           FundingShare(.street, try row.decode(21))]
         func stamp(_ column: Int) throws -> String? { try row.decode(column, as: Date?.self).map(clock.timestamp) }
-        let checksText: String = try row.decode(10)
+        let checksText: String = try row.decode(9)
         let checks = (try? JSONCoding.decoder().decode([ClaimCheck].self, from: Data(checksText.utf8))) ?? []
         return Claim(
             id: try row.decode(0), siteCode: try row.decode(1), siteName: try row.decode(2), street: try row.decode(3),
             month: try row.decode(4, as: LocalDate.self).yearMonth, status: try ClaimStatus(stored: try row.decode(5)),
-            meals: try row.decode(6), diners: try row.decode(7), subsidyFen: try row.decode(8), adjustmentFen: try row.decode(9),
-            lines: lines, adjustments: adjustments, checks: checks, rejectReason: try row.decode(11), overrideReason: try row.decode(12),
-            builtAt: try stamp(13) ?? "", submittedAt: try stamp(14), approvedAt: try stamp(15), rejectedAt: try stamp(16), paidAt: try stamp(17))
+            meals: try row.decode(6), diners: try row.decode(7), subsidyFen: try row.decode(8),
+            operating: OperatingSubsidy.Earned(dinerDays: try row.decode(17), fen: try row.decode(18)),
+            adjustmentFen: adjustments.reduce(0) { $0 + $1.totalFen },
+            funders: FundingShare.totals(lineFunding + adjustments.flatMap(\.funding)),
+            lines: withLines ? lines : [], adjustments: withLines ? adjustments : [], checks: checks,
+            rejectReason: try row.decode(10), overrideReason: try row.decode(11),
+            builtAt: try stamp(12) ?? "", submittedAt: try stamp(13), approvedAt: try stamp(14), rejectedAt: try stamp(15), paidAt: try stamp(16))
     }
 }

@@ -203,7 +203,7 @@ public struct MealService: Sendable {
         guard let reason else { throw CanteenError.validation(v.errors) }
         let clock = self.clock
         return try await db.transaction { session in
-            guard let row = try session.query("SELECT site_code, served_on, status FROM meal WHERE id = $1", [id]).first else {
+            guard let row = try session.query("SELECT site_code, served_on, diner_id FROM meal WHERE id = $1", [id]).first else {
                 throw CanteenError.notFound("meal \(id)")
             }
             let site: String = try row.decode(0)
@@ -211,6 +211,10 @@ public struct MealService: Sendable {
             try actor.requireSite(site)
             // Held shared against a concurrent claim submission of the same site and month (ClaimService).
             try session.query("SELECT pg_advisory_xact_lock_shared(period_lock_key($1, $2))", [site, servedOn])
+            // Voids of one diner-day at one site take turns, so each sees whether the other left
+            // the day a subsidised meal (the operating subsidy's claw-back below).
+            try session.query("SELECT pg_advisory_xact_lock(hashtextextended('void/' || $1 || '/' || $2::text || '/' || $3::text, 0))",
+                              [site, try row.decode(2, as: Int.self), servedOn])
             let before = try Self.load(id, session, clock: clock, forUpdate: true)
             guard before.status == .valid else {
                 throw CanteenError(.invalidState, "meal \(id) is already void")
@@ -222,15 +226,24 @@ public struct MealService: Sendable {
                 SELECT 1 FROM claim WHERE site_code = $1 AND month = date_trunc('month', $2::date)::date AND status = ANY ($3::text[])
                 """, [site, servedOn, ClaimStatus.periodClosingParameter]).isEmpty
             var adjustment: Int?
+            var operating: Int?
             if closed, before.subsidyFen > 0 {
+                // The claim counted this diner-day for the operating subsidy; it is clawed back
+                // when this void leaves the day without a valid subsidised meal (SPEC §2.14).
+                let left: Int = try session.query("""
+                    SELECT count(*) FROM meal
+                    WHERE site_code = $1 AND diner_id = $2 AND served_on = $3 AND status = 'valid' AND subsidy_fen > 0
+                    """, [site, before.dinerID, servedOn]).one().decode(0)
+                let clawBack = OperatingSubsidy.clawBack(subsidisedMealsLeft: left, on: servedOn, policies: try PolicyService.loadAll(session))
                 adjustment = -before.subsidyFen
+                operating = clawBack
                 try session.query("""
-                    INSERT INTO claim_adjustment (meal_id, site_code, diner_id, served_on, subsidy_fen, reason)
-                    VALUES ($1, $2, $3, $4, $5, $6)
-                    """, [id, site, before.dinerID, servedOn, -before.subsidyFen, reason])
+                    INSERT INTO claim_adjustment (meal_id, site_code, diner_id, served_on, subsidy_fen, operating_fen, reason)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    """, [id, site, before.dinerID, servedOn, -before.subsidyFen, clawBack, reason])
             }
             try Audit.record(session, actor: actor, action: "meal.void", entity: .meal, entityID: String(id),
-                             detail: VoidDetail(reason: reason, periodClosed: closed, adjustmentFen: adjustment))
+                             detail: VoidDetail(reason: reason, periodClosed: closed, adjustmentFen: adjustment, operatingFen: operating))
             return try Self.load(id, session, clock: clock)
         }
     }
@@ -239,11 +252,13 @@ public struct MealService: Sendable {
         let reason: String
         let periodClosed: Bool
         let adjustmentFen: Int?
+        let operatingFen: Int?
 
         enum CodingKeys: String, CodingKey {
             case reason
             case periodClosed = "period_closed"
             case adjustmentFen = "adjustment_fen"
+            case operatingFen = "operating_fen"
         }
     }
 

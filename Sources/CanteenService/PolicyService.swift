@@ -16,25 +16,30 @@ public struct PolicyService: Sendable {
         public var effectiveFrom: String?
         public var tiers: [SubsidyTier]?
         public var maxSubsidizedMealsPerDay: Int?
+        public var operatingFenPerDinerDay: Int?
 
-        public init(effectiveFrom: String?, tiers: [SubsidyTier]?, maxSubsidizedMealsPerDay: Int?) {
+        public init(effectiveFrom: String?, tiers: [SubsidyTier]?, maxSubsidizedMealsPerDay: Int?, operatingFenPerDinerDay: Int? = nil) {
             self.effectiveFrom = effectiveFrom
             self.tiers = tiers
             self.maxSubsidizedMealsPerDay = maxSubsidizedMealsPerDay
+            self.operatingFenPerDinerDay = operatingFenPerDinerDay
         }
     }
 
     public func add(_ draft: Draft, by actor: Principal) async throws -> SubsidyPolicy {
         try actor.require(.admin, .bureau)
         let policy = try SubsidyPolicy.validated(
-            effectiveFrom: draft.effectiveFrom, tiers: draft.tiers, maxSubsidizedMealsPerDay: draft.maxSubsidizedMealsPerDay)
+            effectiveFrom: draft.effectiveFrom, tiers: draft.tiers, maxSubsidizedMealsPerDay: draft.maxSubsidizedMealsPerDay,
+            operatingFenPerDinerDay: draft.operatingFenPerDinerDay)
         return try await db.transaction { session in
             if try !session.query("SELECT 1 FROM subsidy_policy WHERE effective_from = $1", [policy.effectiveFrom]).isEmpty {
                 throw CanteenError.validation([FieldError(field: "effective_from", message: "a policy already starts on \(policy.effectiveFrom)")])
             }
             let id: Int = try session.query(
-                "INSERT INTO subsidy_policy (effective_from, max_subsidized_meals_per_day) VALUES ($1, $2) RETURNING id",
-                [policy.effectiveFrom, policy.maxSubsidizedMealsPerDay]).one().decode(0)
+                """
+                INSERT INTO subsidy_policy (effective_from, max_subsidized_meals_per_day, operating_fen_per_diner_day)
+                VALUES ($1, $2, $3) RETURNING id
+                """, [policy.effectiveFrom, policy.maxSubsidizedMealsPerDay, policy.operatingFenPerDinerDay]).one().decode(0)
             for (position, tier) in policy.tiers.enumerated() {
                 try session.query("""
                     INSERT INTO subsidy_tier (policy_id, label, min_age, max_age, subsidy_fen, categories, position, funders, shares)
@@ -66,19 +71,23 @@ public struct PolicyService: Sendable {
 
     static func loadAll(_ session: Session) throws -> PolicyBook {
         let rows = try session.query("""
-            SELECT p.id, p.effective_from, p.max_subsidized_meals_per_day,
+            SELECT p.id, p.effective_from, p.max_subsidized_meals_per_day, p.operating_fen_per_diner_day,
                    t.label, t.min_age, t.max_age, t.subsidy_fen, array_to_string(t.categories, ',') AS categories,
                    array_to_string(t.funders, ',') AS funders, array_to_string(t.shares, ',') AS shares
             FROM subsidy_policy p JOIN subsidy_tier t ON t.policy_id = p.id
             ORDER BY p.effective_from, t.position
             """)
         var policies: [SubsidyPolicy] = []
-        var current: (id: Int, from: LocalDate, cap: Int?, tiers: [SubsidyTier])?
+        var current: (id: Int, from: LocalDate, cap: Int?, operating: Int?, tiers: [SubsidyTier])?
+        func policy(_ c: (id: Int, from: LocalDate, cap: Int?, operating: Int?, tiers: [SubsidyTier])) -> SubsidyPolicy {
+            SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap, operatingFenPerDinerDay: c.operating)
+        }
         for row in rows.rows {
             let id: Int = try row.decode("id")
             if current?.id != id {
-                if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
-                current = (id, try row.decode("effective_from"), try row.decode("max_subsidized_meals_per_day"), [])
+                if let c = current { policies.append(policy(c)) }
+                current = (id, try row.decode("effective_from"), try row.decode("max_subsidized_meals_per_day"),
+                           try row.decode("operating_fen_per_diner_day"), [])
             }
             let categories = try row.decode("categories", as: String?.self).map { text in
                 try text.split(separator: ",").map { try DinerCategory(stored: String($0)) }
@@ -93,7 +102,7 @@ public struct PolicyService: Sendable {
             current?.tiers.append(SubsidyTier(label: try row.decode("label"), minAge: try row.decode("min_age"), maxAge: try row.decode("max_age"),
                                               subsidyFen: try row.decode("subsidy_fen"), categories: categories, funders: funders))
         }
-        if let c = current { policies.append(SubsidyPolicy(id: c.id, effectiveFrom: c.from, tiers: c.tiers, maxSubsidizedMealsPerDay: c.cap)) }
+        if let c = current { policies.append(policy(c)) }
         return PolicyBook(policies)
     }
 }
@@ -130,6 +139,7 @@ struct PolicyAuditRecord: Encodable, Sendable {
     let effectiveFrom: String
     let tiers: [Tier]
     let maxSubsidizedMealsPerDay: Int?
+    let operatingFenPerDinerDay: Int?
 
     init(_ policy: SubsidyPolicy) {
         id = policy.id
@@ -138,12 +148,14 @@ struct PolicyAuditRecord: Encodable, Sendable {
                                         categories: $0.categories?.map(\.rawValue),
                                         funders: $0.funders?.map { [$0.funder.rawValue: $0.shareFen] }) }
         maxSubsidizedMealsPerDay = policy.maxSubsidizedMealsPerDay
+        operatingFenPerDinerDay = policy.operatingFenPerDinerDay
     }
 
     enum CodingKeys: String, CodingKey {
         case id, tiers
         case effectiveFrom = "effective_from"
         case maxSubsidizedMealsPerDay = "max_subsidized_meals_per_day"
+        case operatingFenPerDinerDay = "operating_fen_per_diner_day"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -152,5 +164,6 @@ struct PolicyAuditRecord: Encodable, Sendable {
         try c.encode(effectiveFrom, forKey: .effectiveFrom)
         try c.encode(tiers, forKey: .tiers)
         try c.encode(maxSubsidizedMealsPerDay, forKey: .maxSubsidizedMealsPerDay)
+        try c.encode(operatingFenPerDinerDay, forKey: .operatingFenPerDinerDay)
     }
 }

@@ -20,6 +20,8 @@ public struct ReportService: Sendable {
         public let subsidizedMeals: Int
         public let diners: Int
         public let subsidyFen: Int
+        public let operatingSubsidyFen: Int
+        public let funders: [FundingShare]
         public let claimStatus: ClaimStatus?
     }
 
@@ -28,6 +30,7 @@ public struct ReportService: Sendable {
         public let subsidizedMeals: Int
         public let diners: Int
         public let subsidyFen: Int
+        public let operatingSubsidyFen: Int
     }
 
     public struct DayRow: Sendable {
@@ -40,6 +43,8 @@ public struct ReportService: Sendable {
         public let street: String?
         public let sites: [SiteRow]
         public let brackets: [ClaimBracket]
+        /// What each funder pays of the month's subsidies (SPEC §2.13).
+        public let funders: [FundingShare]
         public let days: [DayRow]
         public let totals: Totals
     }
@@ -65,25 +70,31 @@ public struct ReportService: Sendable {
             // that small table. Counting distinct diners straight from the meals made PostgreSQL
             // read all of them in site order through an index: 37 s for 10 million meals.
             try session.query("""
-                CREATE TEMP TABLE report_diner (site_code text, diner_id bigint, bracket text, meals bigint,
-                                                subsidized bigint, subsidy bigint) ON COMMIT DROP
+                CREATE TEMP TABLE report_diner (site_code text, diner_id bigint, bracket text, categories text[], meals bigint,
+                                                subsidized bigint, subsidy bigint, city bigint, district bigint, street bigint) ON COMMIT DROP
                 """)
             try session.query("""
                 INSERT INTO report_diner
-                SELECT site_code, diner_id, bracket, count(*), count(*) FILTER (WHERE subsidy_fen > 0), sum(subsidy_fen)
+                SELECT site_code, diner_id, bracket, coalesce(array_agg(DISTINCT category) FILTER (WHERE category IS NOT NULL), '{}'),
+                       count(*), count(*) FILTER (WHERE subsidy_fen > 0), sum(subsidy_fen),
+                       -- A meal logged before funders existed is the city's alone.
+                       sum(coalesce(city_fen, CASE WHEN funders IS NULL THEN subsidy_fen ELSE 0 END)),
+                       sum(coalesce(district_fen, 0)), sum(coalesce(street_fen, 0))
                 FROM meal
                 WHERE served_on >= $1 AND served_on < $2 AND status = 'valid'
                   AND ($3::text IS NULL OR site_code IN (SELECT code FROM site WHERE street = $3))
                 GROUP BY site_code, diner_id, bracket
                 """, [from, to, street])
+            let operating = try Self.operating(session, month: month, street: street)
             let perSite = try session.query("""
                 WITH m AS (
                     SELECT site_code, sum(meals) AS meals, sum(subsidized) AS subsidized,
-                           count(DISTINCT diner_id) AS diners, sum(subsidy) AS subsidy
+                           count(DISTINCT diner_id) AS diners, sum(subsidy) AS subsidy,
+                           sum(city) AS city, sum(district) AS district, sum(street) AS street
                     FROM report_diner GROUP BY site_code
                 )
                 SELECT s.code, s.name, s.street, coalesce(m.meals, 0), coalesce(m.subsidized, 0), coalesce(m.diners, 0),
-                       coalesce(m.subsidy, 0), c.status
+                       coalesce(m.subsidy, 0), c.status, coalesce(m.city, 0), coalesce(m.district, 0), coalesce(m.street, 0)
                 FROM site s
                 LEFT JOIN m ON m.site_code = s.code
                 LEFT JOIN claim c ON c.site_code = s.code AND c.month = $1
@@ -91,24 +102,52 @@ public struct ReportService: Sendable {
                   AND (m.site_code IS NOT NULL OR (s.opens_on < $2 AND (s.closes_on IS NULL OR s.closes_on > $1)))
                 ORDER BY s.street, s.code
                 """, [from, to, street]).rows.map { row in
-                SiteRow(siteCode: try row.decode(0), name: try row.decode(1), street: try row.decode(2), meals: try row.decode(3),
-                        subsidizedMeals: try row.decode(4), diners: try row.decode(5), subsidyFen: try row.decode(6),
-                        claimStatus: try row.decode(7, as: String?.self).flatMap(ClaimStatus.init(rawValue:)))
+                let code: String = try row.decode(0)
+                return SiteRow(siteCode: code, name: try row.decode(1), street: try row.decode(2), meals: try row.decode(3),
+                               subsidizedMeals: try row.decode(4), diners: try row.decode(5), subsidyFen: try row.decode(6),
+                               operatingSubsidyFen: operating[code]?.fen ?? 0,
+                               funders: FundingShare.totals([FundingShare(.city, try row.decode(8)), FundingShare(.district, try row.decode(9)),
+                                                             FundingShare(.street, try row.decode(10))]),
+                               claimStatus: try row.decode(7, as: String?.self).flatMap(ClaimStatus.init(rawValue:)))
             }
             let brackets = try session.query("""
-                SELECT bracket, sum(meals), count(DISTINCT diner_id), sum(subsidy) FROM report_diner
+                SELECT bracket, sum(meals), count(DISTINCT diner_id), sum(subsidy),
+                       (SELECT array_to_string(array_agg(DISTINCT c), ',') FROM report_diner r, unnest(r.categories) c WHERE r.bracket = d.bracket)
+                FROM report_diner d
                 GROUP BY bracket ORDER BY bracket
                 """).rows.map {
-                ClaimBracket(bracket: try $0.decode(0), meals: try $0.decode(1), diners: try $0.decode(2), subsidyFen: try $0.decode(3))
+                ClaimBracket(bracket: try $0.decode(0), categories: try [DinerCategory](storedList: try $0.decode(4, as: String?.self) ?? ""),
+                             meals: try $0.decode(1), diners: try $0.decode(2), subsidyFen: try $0.decode(3))
             }
             let scope = "served_on >= $1 AND served_on < $2 AND status = 'valid' AND ($3::text IS NULL OR site_code IN (SELECT code FROM site WHERE street = $3))"
             let days = try session.query("SELECT served_on, count(*) FROM meal WHERE \(scope) GROUP BY served_on ORDER BY served_on",
                                          [from, to, street]).rows.map { DayRow(date: try $0.decode(0), meals: try $0.decode(1)) }
             let diners: Int = try session.query("SELECT count(DISTINCT diner_id) FROM report_diner").one().decode(0)
             let totals = Totals(meals: perSite.reduce(0) { $0 + $1.meals }, subsidizedMeals: perSite.reduce(0) { $0 + $1.subsidizedMeals },
-                                diners: diners, subsidyFen: perSite.reduce(0) { $0 + $1.subsidyFen })
-            return MonthlyReport(month: month, street: street, sites: perSite, brackets: brackets, days: days, totals: totals)
+                                diners: diners, subsidyFen: perSite.reduce(0) { $0 + $1.subsidyFen },
+                                operatingSubsidyFen: perSite.reduce(0) { $0 + $1.operatingSubsidyFen })
+            return MonthlyReport(month: month, street: street, sites: perSite, brackets: brackets,
+                                 funders: FundingShare.totals(perSite.flatMap(\.funders)), days: days, totals: totals)
         }
     }
-}
 
+    /// Each site's operating subsidy of the month from its live meals (SPEC §2.14): per date, the
+    /// diners with a valid subsidised meal there, at the rate of that date's policy. Nothing to
+    /// count in a month no policy pays one.
+    static func operating(_ session: Session, month: YearMonth, street: String?) throws -> [String: OperatingSubsidy.Earned] {
+        let policies = try PolicyService.loadAll(session)
+        guard OperatingSubsidy.paid(in: month, policies: policies) else { return [:] }
+        let rows = try session.query("""
+            SELECT site_code, served_on, count(*) FROM (
+                SELECT DISTINCT site_code, served_on, diner_id FROM meal
+                WHERE served_on >= $1 AND served_on < $2 AND status = 'valid' AND subsidy_fen > 0
+                  AND ($3::text IS NULL OR site_code IN (SELECT code FROM site WHERE street = $3))
+            ) d GROUP BY site_code, served_on
+            """, [month.firstDay, month.next.firstDay, street]).rows
+        var dinerDays: [String: [LocalDate: Int]] = [:]
+        for row in rows {
+            dinerDays[try row.decode(0, as: String.self), default: [:]][try row.decode(1, as: LocalDate.self)] = try row.decode(2)
+        }
+        return dinerDays.mapValues { OperatingSubsidy.earned(dinerDays: $0, policies: policies) }
+    }
+}

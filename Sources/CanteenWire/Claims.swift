@@ -11,7 +11,8 @@ extension Components.Schemas.Claim {
         self.init(
             id: claim.id, siteCode: claim.siteCode, siteName: claim.siteName, street: claim.street, month: claim.month.description,
             status: .init(claim.status), meals: claim.meals, diners: claim.diners, subsidyFen: claim.subsidyFen,
-            adjustmentFen: claim.adjustmentFen, totalFen: claim.totalFen,
+            operatingDinerDays: claim.operating.dinerDays, operatingSubsidyFen: claim.operating.fen,
+            adjustmentFen: claim.adjustmentFen, totalFen: claim.totalFen, funders: claim.funders.map(Components.Schemas.FunderTotal.init),
             brackets: view.detailed ? claim.brackets.map(Components.Schemas.Bracket.init) : nil,
             lines: view.detailed ? claim.lines.map(LinesPayloadPayload.init) : nil,
             adjustments: view.detailed ? claim.adjustments.map(AdjustmentsPayloadPayload.init) : nil,
@@ -38,7 +39,8 @@ extension Components.Schemas.Claim.LinesPayloadPayload {
 extension Components.Schemas.Claim.AdjustmentsPayloadPayload {
     init(_ adjustment: ClaimAdjustment) {
         self.init(mealId: adjustment.mealID, dinerId: adjustment.dinerID, servedOn: adjustment.servedOn.description,
-                  subsidyFen: adjustment.subsidyFen, reason: adjustment.reason)
+                  subsidyFen: adjustment.subsidyFen, operatingFen: adjustment.operatingFen,
+                  funding: adjustment.funding.map(Components.Schemas.FundingShare.init), reason: adjustment.reason)
     }
 }
 

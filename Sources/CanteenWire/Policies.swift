@@ -7,7 +7,8 @@ import CanteenService
 extension Components.Schemas.Policy {
     public init(_ policy: SubsidyPolicy) {
         self.init(id: policy.id, effectiveFrom: policy.effectiveFrom.description, tiers: policy.tiers.map(Components.Schemas.Tier.init),
-                  maxSubsidizedMealsPerDay: Nullable(policy.maxSubsidizedMealsPerDay))
+                  maxSubsidizedMealsPerDay: Nullable(policy.maxSubsidizedMealsPerDay),
+                  operatingFenPerDinerDay: Nullable(policy.operatingFenPerDinerDay))
     }
 }
 
@@ -35,7 +36,8 @@ extension PolicyService.Draft {
                                   categories: tier.categories?.map(DinerCategory.init),
                                   funders: tier.funders?.map { FundingShare(Funder($0.funder), $0.shareFen) })
                   },
-                  maxSubsidizedMealsPerDay: body.maxSubsidizedMealsPerDay)
+                  maxSubsidizedMealsPerDay: body.maxSubsidizedMealsPerDay,
+                  operatingFenPerDinerDay: body.operatingFenPerDinerDay)
     }
 }
 
@@ -54,6 +56,12 @@ extension DinerCategory {
 extension Components.Schemas.FundingShare {
     public init(_ share: FundingShare) {
         self.init(funder: .init(share.funder), shareFen: share.shareFen)
+    }
+}
+
+extension Components.Schemas.FunderTotal {
+    public init(_ total: FundingShare) {
+        self.init(funder: .init(total.funder), subsidyFen: total.shareFen)
     }
 }
 

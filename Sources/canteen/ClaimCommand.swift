@@ -134,14 +134,24 @@ struct ClaimCommand: AsyncParsableCommand {
 
     static func printClaim(_ claim: Claim) {
         print("claim \(claim.id): \(claim.siteName) (\(claim.siteCode)), \(claim.street), \(claim.month) — \(claim.status.rawValue) (\(claim.status.chineseLabel))")
-        var brackets = TextTable("BRACKET", "DINERS", "MEALS", "SUBSIDY")
-        for b in claim.brackets { brackets.add(b.bracket, String(b.diners), String(b.meals), Money(fen: b.subsidyFen).description) }
+        var brackets = TextTable("BRACKET", "CATEGORIES", "DINERS", "MEALS", "SUBSIDY")
+        for b in claim.brackets {
+            brackets.add(b.bracket, b.categories.isEmpty ? "-" : b.categories.map(\.chineseName).joined(separator: "、"), String(b.diners),
+                         String(b.meals), Money(fen: b.subsidyFen).description)
+        }
         print(brackets.render())
-        print("meals \(claim.meals), diners \(claim.diners), subsidy \(Money(fen: claim.subsidyFen)), adjustments \(Money(fen: claim.adjustmentFen))")
+        print("meals \(claim.meals), diners \(claim.diners), subsidy \(Money(fen: claim.subsidyFen)), "
+              + "operating \(Money(fen: claim.operating.fen)) (\(claim.operating.dinerDays) diner-days), adjustments \(Money(fen: claim.adjustmentFen))")
+        print("funders: " + ClaimCommand.describe(claim.funders))
         print("total \(Money(fen: claim.totalFen)) (\(ChineseAmount.capital(fen: claim.totalFen)))")
         for check in claim.checks { print("check \(check.severity.rawValue): \(check.code) — \(check.detail)") }
         if let reason = claim.rejectReason { print("rejected: \(reason)") }
         if let reason = claim.overrideReason { print("override: \(reason)") }
+    }
+
+    /// `city 12.00, district 3.00` (`none` when nothing is paid).
+    static func describe(_ funders: [FundingShare]) -> String {
+        funders.isEmpty ? "none" : funders.map { "\($0.funder.rawValue) \(Money(fen: $0.shareFen))" }.joined(separator: ", ")
     }
 }
 
@@ -171,14 +181,17 @@ struct ReportCommand: AsyncParsableCommand {
                 }
                 try context.output.show(Components.Schemas.MonthlyReport(report)) {
                     print("\(report.month)" + (report.street.map { " \($0)" } ?? ""))
-                    var table = TextTable("SITE", "STREET", "MEALS", "SUBSIDISED", "DINERS", "SUBSIDY", "CLAIM", "NAME")
+                    var table = TextTable("SITE", "STREET", "MEALS", "SUBSIDISED", "DINERS", "SUBSIDY", "OPERATING", "CLAIM", "NAME")
                     for s in report.sites {
                         table.add(s.siteCode, s.street, String(s.meals), String(s.subsidizedMeals), String(s.diners),
-                                  Money(fen: s.subsidyFen).description, s.claimStatus?.rawValue ?? "-", s.name)
+                                  Money(fen: s.subsidyFen).description, Money(fen: s.operatingSubsidyFen).description,
+                                  s.claimStatus?.rawValue ?? "-", s.name)
                     }
                     print(table.render())
                     let t = report.totals
-                    print("total: meals \(t.meals), subsidised \(t.subsidizedMeals), diners \(t.diners), subsidy \(Money(fen: t.subsidyFen))")
+                    print("total: meals \(t.meals), subsidised \(t.subsidizedMeals), diners \(t.diners), subsidy \(Money(fen: t.subsidyFen)), "
+                          + "operating \(Money(fen: t.operatingSubsidyFen))")
+                    print("funders: " + ClaimCommand.describe(report.funders))
                 }
             }
         }

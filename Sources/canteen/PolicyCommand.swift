@@ -90,11 +90,13 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     static func printPolicy(_ policy: SubsidyPolicy) {
-        print("effective from \(policy.effectiveFrom)" + (policy.maxSubsidizedMealsPerDay.map { ", at most \($0) subsidised meals a day" } ?? ", no daily cap"))
-        var table = TextTable("BRACKET", "AGES", "CATEGORIES", "SUBSIDY")
+        print("effective from \(policy.effectiveFrom)" + (policy.maxSubsidizedMealsPerDay.map { ", at most \($0) subsidised meals a day" } ?? ", no daily cap")
+              + (policy.operatingFenPerDinerDay.map { ", operating subsidy \(Money(fen: $0)) a diner-day" } ?? ""))
+        var table = TextTable("BRACKET", "AGES", "CATEGORIES", "SUBSIDY", "FUNDERS")
         for tier in policy.tiers {
             table.add(tier.label, "\(tier.minAge)–\(tier.maxAge.map(String.init) ?? "")",
-                      tier.categories.map { $0.map(\.chineseName).joined(separator: "、") } ?? "-", Money(fen: tier.subsidyFen).description)
+                      tier.categories.map { $0.map(\.chineseName).joined(separator: "、") } ?? "-", Money(fen: tier.subsidyFen).description,
+                      tier.payers.map { "\($0.funder.rawValue) \(Money(fen: $0.shareFen))" }.joined(separator: ", "))
         }
         print(table.render())
     }

@@ -110,8 +110,9 @@ struct ClaimServiceTests {
             #expect(try await services.claims.get(draft.id, by: .testAdmin).totalFen == frozenTotal)
             let november = try await services.claims.build(siteCode: "LY-01", month: "2026-11", by: .testAdmin).claim
             #expect(november.adjustments == [ClaimAdjustment(mealID: voided.id, dinerID: d.turning, servedOn: LocalDate(iso: "2026-10-20")!,
-                                                             subsidyFen: -400, reason: "老人住院，误刷")])
+                                                             subsidyFen: -400, funding: [FundingShare(.city, -400)], reason: "老人住院，误刷")])
             #expect(november.adjustmentFen == -400)
+            #expect(november.funders == [FundingShare(.city, november.subsidyFen - 400)])
             #expect(november.totalFen == november.subsidyFen - 400)
             // Submitting November before it has ended is refused.
             let early = await Self.code { _ = try await services.claims.transition(november.id, .submit, by: .testAdmin) }

@@ -1,0 +1,35 @@
+-- SPEC §2.14: a policy may pay the canteen an operating subsidy per diner-day with a subsidised
+-- meal; a claim counts those diner-days, and a void in a closed month that empties its diner-day
+-- claws the day back in its adjustment. SPEC §2.9, §2.13: a claim line keeps the categories its
+-- meals were subsidised for and what each funder pays of it, so a claim's funders are a sum of
+-- its lines and adjustments (an adjustment's funding is its meal's, negated: read through meal_id).
+
+ALTER TABLE subsidy_policy
+    ADD COLUMN operating_fen_per_diner_day integer CHECK (operating_fen_per_diner_day BETWEEN 0 AND 100000);
+
+ALTER TABLE claim_adjustment
+    ADD COLUMN operating_fen integer NOT NULL DEFAULT 0 CHECK (operating_fen <= 0);
+
+ALTER TABLE claim
+    ADD COLUMN operating_diner_days integer NOT NULL DEFAULT 0 CHECK (operating_diner_days >= 0),
+    ADD COLUMN operating_subsidy_fen bigint NOT NULL DEFAULT 0 CHECK (operating_subsidy_fen >= 0),
+    DROP CONSTRAINT claim_check,
+    ADD CONSTRAINT claim_total_adds_up CHECK (total_fen = subsidy_fen + operating_subsidy_fen + adjustment_fen);
+
+ALTER TABLE claim_line
+    ADD COLUMN categories text[] NOT NULL DEFAULT '{}'
+        CHECK (categories <@ ARRAY['dibao', 'tekun', 'low_income', 'disabled', 'youfu']),
+    ADD COLUMN city_fen bigint,
+    ADD COLUMN district_fen bigint NOT NULL DEFAULT 0 CHECK (district_fen >= 0),
+    ADD COLUMN street_fen bigint NOT NULL DEFAULT 0 CHECK (street_fen >= 0);
+
+-- Every meal before funders existed was the city's alone. Frozen lines refuse updates
+-- (claim_line_frozen); this one fills a new column with what they already said.
+ALTER TABLE claim_line DISABLE TRIGGER claim_line_frozen_update;
+UPDATE claim_line SET city_fen = subsidy_fen;
+ALTER TABLE claim_line ENABLE TRIGGER claim_line_frozen_update;
+
+ALTER TABLE claim_line
+    ALTER COLUMN city_fen SET NOT NULL,
+    ADD CONSTRAINT claim_line_city_fen_check CHECK (city_fen >= 0),
+    ADD CONSTRAINT claim_line_funding_adds_up CHECK (city_fen + district_fen + street_fen = subsidy_fen);
