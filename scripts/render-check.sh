@@ -32,31 +32,49 @@ trap cleanup EXIT
 
 "$canteen" db migrate >/dev/null
 "$canteen" db seed >/dev/null
-# 30 fictional diners of 馨颐 and a month of lunches and dinners (last month, so it can be submitted).
+# 30 fictional diners of 馨颐 and a month of lunches and dinners (last month, so it can be submitted),
+# under the Chengyang-style policy of seeds/policies/ (a 低保/特困 tier, funders, an operating
+# subsidy) from the month before, whose claim is submitted and then has three meals voided: the
+# form carries every part it can have, categories, adjustments, the operating subsidy and the funders.
 month=$(python3 -c "import datetime; d = datetime.date.today().replace(day=1) - datetime.timedelta(days=1); print(d.strftime('%Y-%m'))")
-python3 - "$work" "$month" <<'PY'
+before=$(python3 -c "import datetime; d = (datetime.date.today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1) - datetime.timedelta(days=1); print(d.strftime('%Y-%m'))")
+python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p["effective_from"] = sys.argv[2] + "-01"; json.dump(p, sys.stdout)' \
+  seeds/policies/chengyang-style.json "$before" >"$work/policy.json"
+"$canteen" policy add --file "$work/policy.json" >/dev/null
+python3 - "$work" "$month" "$before" <<'PY'
 import calendar, datetime, random, sys
-work, month = sys.argv[1], sys.argv[2]
+work, month, before = sys.argv[1], sys.argv[2], sys.argv[3]
 year, mon = map(int, month.split("-"))
 weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 def complete(s): return s + "10X98765432"[sum(int(d) * w for d, w in zip(s, weights)) % 11]
 rng = random.Random(7)
 surnames = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林郑"
-with open(f"{work}/diners.txt", "w") as people, open(f"{work}/meals.csv", "w") as meals:
+with open(f"{work}/diners.txt", "w") as people, open(f"{work}/meals.csv", "w") as meals, open(f"{work}/before.csv", "w") as earlier:
     meals.write("resident_id,served_on,slot,price_fen\n")
+    earlier.write("resident_id,served_on,slot,price_fen\n")
     for i in range(30):
         age = 70 + rng.randrange(0, 25)
         birth = datetime.date(year - age, rng.randrange(1, 13), rng.randrange(1, 29))
         rid = complete(f"371502{birth:%Y%m%d}{(i * 2 + 1) % 1000:03d}")
         people.write(f"{surnames[i % 20]}某某{i + 1:03d} {rid}\n")
+        if i < 3: earlier.write(f"{rid},{before}-0{i + 1},lunch,1500\n")
         for day in range(1, calendar.monthrange(year, mon)[1] + 1):
             date = datetime.date(year, mon, day)
             if rng.random() < 0.8: meals.write(f"{rid},{date},lunch,1000\n")
             if rng.random() < 0.3: meals.write(f"{rid},{date},dinner,1000\n")
 PY
+n=0
 while read -r name rid; do
-  "$canteen" diner register --name "$name" --resident-id "$rid" --home-site LY-XINYI >/dev/null
+  id=$("$canteen" diner register --name "$name" --resident-id "$rid" --home-site LY-XINYI --json | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
+  n=$((n + 1))
+  if [ $n -le 5 ]; then "$canteen" diner category "$id" --add dibao --from "$before-01" >/dev/null; fi
 done < "$work/diners.txt"
+"$canteen" meal import "$work/before.csv" --site LY-XINYI >/dev/null
+earlier=$("$canteen" claim build --site LY-XINYI --month "$before" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
+"$canteen" claim submit "$earlier" >/dev/null
+for meal in $("$canteen" meal list --site LY-XINYI --from "$before-01" --to "$before-28" --json | python3 -c "import json,sys; print(' '.join(str(m['id']) for m in json.load(sys.stdin)['items']))"); do
+  "$canteen" meal void "$meal" --reason "老人住院，误刷" >/dev/null
+done
 "$canteen" meal import "$work/meals.csv" --site LY-XINYI | tail -n 1
 id=$("$canteen" claim build --site LY-XINYI --month "$month" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
 "$canteen" claim submit "$id" >/dev/null
@@ -75,7 +93,8 @@ pages=$(pdfinfo "$work/claim.pdf" | awk '/^Pages:/ {print $2}')
 [ "$pages" = 1 ] || fail "the claim form of 30 diners takes $pages pages, not one A4 page"
 pdfinfo "$work/claim.pdf" | grep -q "Page size:.*(A4)" || fail "the claim form is not A4"
 text=$(pdftotext -layout "$work/claim.pdf" -)
-for expected in "幸福食堂老年人就餐补贴申报表" "馨颐颐养中心幸福食堂" "柳园街道" "申报合计" "盖章"; do
+for expected in "幸福食堂老年人就餐补贴申报表" "馨颐颐养中心幸福食堂" "柳园街道" "申报合计" "盖章" "低保特困" "低保对象" \
+                "运营补贴" "市级" "区县级" "街道、乡镇级" "老人住院，误刷"; do
   grep -q "$expected" <<<"$text" || fail "the claim form's PDF text lacks $expected"
 done
 figures=$(python3 -c 'import sys; fen = int(sys.argv[1]); print(f"¥{fen // 100}.{fen % 100:02d}")' "$total")

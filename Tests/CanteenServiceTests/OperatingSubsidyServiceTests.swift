@@ -71,6 +71,18 @@ struct OperatingSubsidyServiceTests {
                 ClaimBracket(bracket: "低保特困", categories: [.dibao], meals: 4, diners: 1, subsidyFen: 4000),
             ])
             #expect(claim.lines.first { $0.dinerID == o.dibao }?.categories == [.dibao])
+            // The documents: brackets as the policy names them with their categories, the operating subsidy, the funders.
+            let records = CSV.records(ClaimDocument.csv(claim))
+            let header = try #require(records.first?.fields)
+            let name = try #require(header.firstIndex(of: "姓名")), amount = try #require(header.firstIndex(of: "补贴金额(元)"))
+            #expect(records.suffix(5).map { "\($0.fields[name]) \($0.fields[amount])" } == ["运营补贴 12.00", "市级 33.50", "区县级 13.00", "街道、乡镇级 0.00", "合计 58.50"])
+            let category = try #require(header.firstIndex(of: "困难类别"))
+            #expect(records.contains { $0.fields[category] == "低保对象" })
+            let html = try ClaimDocument.html(claim, printedAt: "2026-11-22T12:00:00+08:00")
+            for expected in ["低保特困", "低保对象", "运营补贴（4 人日）¥12.00", "<th>市级</th>", "¥33.50", "<th>街道、乡镇级</th>", "¥58.50", "伍拾捌元伍角"] {
+                #expect(html.contains(expected), "\(expected)")
+            }
+            #expect(!html.contains("80岁及以上"))
             let listed = try await services.claims.list(.init(month: YearMonth(iso: "2026-10")), by: .testBureau).items[0].claim
             #expect(listed.operating == claim.operating && listed.funders == claim.funders && listed.totalFen == claim.totalFen)
         }
@@ -114,6 +126,11 @@ struct OperatingSubsidyServiceTests {
             #expect(report.funders == site.funders)
             #expect(report.totals.operatingSubsidyFen == 600)
             #expect(report.brackets.first { $0.bracket == "低保特困" }?.categories == [.dibao])
+            let rows = CSV.records(ReportDocument.csv(report))
+            let columns = try #require(rows.first?.fields)
+            let total = try #require(rows.last?.fields)
+            #expect(["运营补贴(元)", "市级(元)", "区县级(元)", "街道、乡镇级(元)"].map { columns.firstIndex(of: $0).map { total[$0] } }
+                    == ["6.00", "18.00", "7.00", "0.00"])
         }
     }
 

@@ -17,21 +17,38 @@ public enum ClaimDocument {
     }
 
     /// UTF-8 with a BOM (so Excel reads it), Chinese headers, one row per line, then the
-    /// adjustments, then the total.
+    /// adjustments, the operating subsidy, what each funder pays (of the subsidies and the
+    /// adjustments' subsidies), then the total.
     public static func csv(_ claim: Claim) -> String {
         let site: [CSV.Cell] = [.text(claim.siteCode), .text(claim.siteName), .text(claim.street), .text(claim.month.description)]
         var text = CSV.byteOrderMark
-        text += CSV.line(["食堂编码", "食堂名称", "街道", "申报月份", "老人编号", "姓名", "身份证号", "年龄段", "就餐次数", "补贴金额(元)"])
+        text += CSV.line(["食堂编码", "食堂名称", "街道", "申报月份", "老人编号", "姓名", "身份证号", "补贴档次", "困难类别", "就餐次数", "补贴金额(元)"])
         for line in claim.lines {
             text += CSV.line(site + [.count(line.dinerID), .text(line.name), .text(line.residentIDMasked), .text(line.bracket),
-                                     .count(line.meals), .number(yuan(line.subsidyFen))])
+                                     .text(categories(line.categories)), .count(line.meals), .number(yuan(line.subsidyFen))])
         }
         for adjustment in claim.adjustments {
-            text += CSV.line(site + [.count(adjustment.dinerID), .text("调整：作废餐次 \(adjustment.mealID)（\(adjustment.servedOn)）"),
-                                     "", "", "", .number(yuan(adjustment.subsidyFen))])
+            let operating = adjustment.operatingFen == 0 ? "" : "，含运营补贴 \(yuan(adjustment.operatingFen))"
+            text += CSV.line(site + [.count(adjustment.dinerID), .text("调整：作废餐次 \(adjustment.mealID)（\(adjustment.servedOn)）\(operating)"),
+                                     "", "", "", "", .number(yuan(adjustment.totalFen))])
         }
-        text += CSV.line(site + ["", "合计", "", "", .count(claim.meals), .number(yuan(claim.totalFen))])
+        text += CSV.line(site + ["", "运营补贴", "", .text("\(claim.operating.dinerDays)人日"), "", "", .number(yuan(claim.operating.fen))])
+        for share in fundersInFull(claim.funders) {
+            text += CSV.line(site + ["", .text(share.funder.chineseName), "", "补贴资金来源", "", "", .number(yuan(share.shareFen))])
+        }
+        text += CSV.line(site + ["", "合计", "", "", "", .count(claim.meals), .number(yuan(claim.totalFen))])
         return text
+    }
+
+    /// Every funder, in the SPEC's order, with what it pays (zero when it pays nothing): a
+    /// document for officials always has the same rows.
+    static func fundersInFull(_ funders: [FundingShare]) -> [FundingShare] {
+        Funder.allCases.map { funder in FundingShare(funder, funders.first { $0.funder == funder }?.shareFen ?? 0) }
+    }
+
+    /// `低保对象、特困人员`; empty for an age tier.
+    static func categories(_ categories: [DinerCategory]) -> String {
+        categories.map(\.chineseName).joined(separator: "、")
     }
 
     /// `1234` fen → `12.34` (plain figures for spreadsheets).
@@ -51,14 +68,14 @@ public enum ClaimDocument {
             "month": "\(claim.month.year)年\(claim.month.month)月",
             "status": claim.status.chineseLabel,
             "claim_id": String(claim.id),
-            "brackets": claim.brackets.map { ["bracket": bracketLabel($0.bracket), "meals": String($0.meals), "diners": String($0.diners),
-                                              "subsidy": Money(fen: $0.subsidyFen).description] },
+            "brackets": claim.brackets.map { ["bracket": bracketLabel($0.bracket), "categories": $0.categories.isEmpty ? "—" : categories($0.categories),
+                                              "meals": String($0.meals), "diners": String($0.diners), "subsidy": Money(fen: $0.subsidyFen).description] },
             // Two columns of lines side by side, so a canteen of 30 diners fits one A4 page.
             "line_columns": lineColumns(claim.lines),
             "has_adjustments": !claim.adjustments.isEmpty,
             "adjustments": claim.adjustments.map {
                 ["meal_id": String($0.mealID), "served_on": $0.servedOn.description, "reason": $0.reason,
-                 "subsidy": Money(fen: $0.subsidyFen).description]
+                 "subsidy": Money(fen: $0.subsidyFen).description, "operating": Money(fen: $0.operatingFen).description]
             },
             "has_checks": !claim.checks.isEmpty,
             "checks": claim.checks.map {
@@ -70,6 +87,10 @@ public enum ClaimDocument {
             "diners": String(claim.diners),
             "subsidy": Money(fen: claim.subsidyFen).description,
             "adjustment": Money(fen: claim.adjustmentFen).description,
+            "operating_days": String(claim.operating.dinerDays),
+            "operating": Money(fen: claim.operating.fen).description,
+            "funders": fundersInFull(claim.funders).map { ["name": $0.funder.chineseName, "amount": Money(fen: $0.shareFen).description] },
+            "funders_total": Money(fen: claim.funders.reduce(0) { $0 + $1.shareFen }).description,
             "total": Money(fen: claim.totalFen).description,
             "total_capital": ChineseAmount.capital(fen: claim.totalFen),
             "printed_at": printedAt,
@@ -87,13 +108,9 @@ public enum ClaimDocument {
         return [["rows": Array(rows[..<half])], ["rows": Array(rows[half...])]]
     }
 
+    /// A bracket as the policy names it; meals no tier held, as officials say it.
     static func bracketLabel(_ bracket: String) -> String {
-        switch bracket {
-        case "70-79": return "70–79岁"
-        case "80+": return "80岁及以上"
-        case "none": return "不享受补贴"
-        default: return bracket
-        }
+        bracket == SubsidyPolicy.noTierBracket ? "不享受补贴" : bracket
     }
 }
 
@@ -109,19 +126,22 @@ enum ClaimFormTemplate {
       body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", SimSun, serif; font-size: 10.5pt; color: #000; margin: 0; }
       h1 { font-size: 17pt; text-align: center; letter-spacing: 2pt; margin: 0 0 4mm; }
       .meta { display: flex; justify-content: space-between; margin-bottom: 3mm; }
-      table { width: 100%; border-collapse: collapse; margin-bottom: 3mm; }
-      th, td { border: 0.6pt solid #000; padding: 0.8mm 1.5mm; }
+      table { width: 100%; border-collapse: collapse; margin-bottom: 2mm; }
+      th, td { border: 0.6pt solid #000; padding: 0.6mm 1.5mm; }
       th { background: #eee; font-weight: bold; }
       td.n { text-align: right; font-variant-numeric: tabular-nums; }
       td.c { text-align: center; }
-      h2 { font-size: 11pt; margin: 2mm 0 1.5mm; }
+      h2 { font-size: 11pt; margin: 1.5mm 0 1mm; }
       .columns { display: flex; gap: 3mm; align-items: flex-start; }
       .columns table { flex: 1; }
       .lines th, .lines td { padding: 0.3mm 1mm; font-size: 8.5pt; white-space: nowrap; }
       .total { font-size: 12pt; font-weight: bold; }
-      .signatures { display: flex; gap: 6mm; margin-top: 5mm; page-break-inside: avoid; }
-      .box { flex: 1; border: 0.6pt solid #000; height: 30mm; padding: 2mm; position: relative; }
-      .box .stamp { position: absolute; right: 3mm; bottom: 3mm; width: 24mm; height: 24mm; border: 0.6pt dashed #666; border-radius: 50%;
+      .sums td { white-space: nowrap; }
+      .checks { margin: 0 0 2mm; font-size: 9pt; }
+      .checks span + span::before { content: "；"; }
+      .signatures { display: flex; gap: 6mm; margin-top: 3mm; page-break-inside: avoid; }
+      .box { flex: 1; border: 0.6pt solid #000; height: 25mm; padding: 2mm; position: relative; }
+      .box .stamp { position: absolute; right: 3mm; bottom: 3mm; width: 22mm; height: 22mm; border: 0.6pt dashed #666; border-radius: 50%;
                     display: flex; align-items: center; justify-content: center; color: #666; font-size: 9pt; }
       .foot { margin-top: 2mm; font-size: 8.5pt; color: #333; }
     </style>
@@ -134,17 +154,17 @@ enum ClaimFormTemplate {
       <span>申报月份：{{month}}</span>
       <span>状态：{{status}}　编号：{{claim_id}}</span>
     </div>
-    <h2>一、分年龄段汇总</h2>
+    <h2>一、分档次汇总</h2>
     <table>
-      <tr><th>年龄段</th><th>就餐人数</th><th>就餐次数</th><th>补贴金额</th></tr>
-      {{#brackets}}<tr><td>{{bracket}}</td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
-      {{/brackets}}<tr><td>小计</td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
+      <tr><th>补贴档次</th><th>困难类别</th><th>就餐人数</th><th>就餐次数</th><th>补贴金额</th></tr>
+      {{#brackets}}<tr><td>{{bracket}}</td><td>{{categories}}</td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
+      {{/brackets}}<tr><td>小计</td><td></td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
     </table>
     <h2>二、就餐老人明细</h2>
     <div class="columns">
     {{#line_columns}}
     <table class="lines">
-      <tr><th>序号</th><th>姓名</th><th>身份证号</th><th>年龄段</th><th>餐次</th><th>补贴</th></tr>
+      <tr><th>序号</th><th>姓名</th><th>身份证号</th><th>档次</th><th>餐次</th><th>补贴</th></tr>
       {{#rows}}<tr><td class="c">{{no}}</td><td>{{name}}</td><td class="c">{{resident_id}}</td><td>{{bracket}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
       {{/rows}}
     </table>
@@ -153,23 +173,20 @@ enum ClaimFormTemplate {
     {{#has_adjustments}}
     <h2>三、调整（已申报月份作废的餐次）</h2>
     <table>
-      <tr><th>餐次编号</th><th>就餐日期</th><th>原因</th><th>调整金额</th></tr>
-      {{#adjustments}}<tr><td class="c">{{meal_id}}</td><td class="c">{{served_on}}</td><td>{{reason}}</td><td class="n">{{subsidy}}</td></tr>
+      <tr><th>餐次编号</th><th>就餐日期</th><th>原因</th><th>补贴调整</th><th>运营补贴调整</th></tr>
+      {{#adjustments}}<tr><td class="c">{{meal_id}}</td><td class="c">{{served_on}}</td><td>{{reason}}</td><td class="n">{{subsidy}}</td><td class="n">{{operating}}</td></tr>
       {{/adjustments}}
     </table>
     {{/has_adjustments}}
     {{#has_checks}}
-    <h2>申报前核查</h2>
-    <table>
-      <tr><th>核查项</th><th>类别</th><th>涉及数量</th></tr>
-      {{#checks}}<tr><td>{{label}}</td><td class="c">{{severity}}</td><td class="n">{{count}}</td></tr>
-      {{/checks}}
-    </table>
+    <p class="checks">申报前核查：{{#checks}}<span>{{label}}（{{severity}}）{{count}} 条</span>{{/checks}}</p>
     {{/has_checks}}
     {{#has_override}}<p>核查情况说明：{{override_reason}}</p>{{/has_override}}
-    <table>
-      <tr><td>补贴小计</td><td class="n">{{subsidy}}</td><td>调整</td><td class="n">{{adjustment}}</td></tr>
-      <tr class="total"><td>申报合计（小写）</td><td class="n">{{total}}</td><td>申报合计（大写）</td><td>{{total_capital}}</td></tr>
+    <table class="sums">
+      <tr><th>餐费补贴资金来源（含调整）</th>{{#funders}}<th>{{name}}</th>{{/funders}}<th>合计</th></tr>
+      <tr><td>金额</td>{{#funders}}<td class="n">{{amount}}</td>{{/funders}}<td class="n">{{funders_total}}</td></tr>
+      <tr><td>餐费补贴小计 {{subsidy}}</td><td colspan="2">运营补贴（{{operating_days}} 人日）{{operating}}</td><td colspan="2">调整 {{adjustment}}</td></tr>
+      <tr class="total"><td>申报合计（小写）{{total}}</td><td colspan="4">申报合计（大写）{{total_capital}}</td></tr>
     </table>
     <div class="signatures">
       <div class="box">食堂经营者（签字）：<br><br>日期：<div class="stamp">盖章</div></div>

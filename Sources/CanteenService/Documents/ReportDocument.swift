@@ -5,15 +5,22 @@ import Mustache
 public enum ReportDocument {
     public static func csv(_ report: ReportService.MonthlyReport) -> String {
         var text = CSV.byteOrderMark
-        text += CSV.line(["月份", "街道", "食堂编码", "食堂名称", "就餐次数", "补贴餐次", "就餐人数", "补贴金额(元)", "申报状态"])
+        let funders = Funder.allCases.map { "\($0.chineseName)(元)" }
+        text += CSV.line(["月份", "街道", "食堂编码", "食堂名称", "就餐次数", "补贴餐次", "就餐人数", "补贴金额(元)", "运营补贴(元)"]
+                         + funders.map(CSV.Cell.text) + ["申报状态"])
+        func amounts(_ shares: [FundingShare]) -> [CSV.Cell] {
+            ClaimDocument.fundersInFull(shares).map { .number(ClaimDocument.yuan($0.shareFen)) }
+        }
         for s in report.sites {
             text += CSV.line([.text(report.month.description), .text(s.street), .text(s.siteCode), .text(s.name), .count(s.meals),
                               .count(s.subsidizedMeals), .count(s.diners), .number(ClaimDocument.yuan(s.subsidyFen)),
-                              .text(s.claimStatus?.chineseLabel ?? "未申报")])
+                              .number(ClaimDocument.yuan(s.operatingSubsidyFen))]
+                             + amounts(s.funders) + [.text(s.claimStatus?.chineseLabel ?? "未申报")])
         }
         let t = report.totals
         text += CSV.line([.text(report.month.description), .text(report.street ?? "全部"), "", "合计", .count(t.meals),
-                          .count(t.subsidizedMeals), .count(t.diners), .number(ClaimDocument.yuan(t.subsidyFen)), ""])
+                          .count(t.subsidizedMeals), .count(t.diners), .number(ClaimDocument.yuan(t.subsidyFen)),
+                          .number(ClaimDocument.yuan(t.operatingSubsidyFen))] + amounts(report.funders) + [""])
         return text
     }
 
@@ -43,10 +50,11 @@ public enum ReportDocument {
             "sites": report.sites.map {
                 ["site_code": $0.siteCode, "name": $0.name, "street": $0.street, "meals": String($0.meals),
                  "subsidized": String($0.subsidizedMeals), "diners": String($0.diners), "subsidy": Money(fen: $0.subsidyFen).description,
-                 "claim": $0.claimStatus?.chineseLabel ?? "未申报"]
+                 "operating": Money(fen: $0.operatingSubsidyFen).description, "claim": $0.claimStatus?.chineseLabel ?? "未申报"]
             },
             "brackets": report.brackets.map {
-                ["bracket": ClaimDocument.bracketLabel($0.bracket), "meals": String($0.meals), "diners": String($0.diners),
+                ["bracket": ClaimDocument.bracketLabel($0.bracket), "categories": $0.categories.isEmpty ? "—" : ClaimDocument.categories($0.categories),
+                 "meals": String($0.meals), "diners": String($0.diners),
                  "subsidy": Money(fen: $0.subsidyFen).description]
             },
             "bars": bars,
@@ -56,6 +64,8 @@ public enum ReportDocument {
             "subsidized": String(report.totals.subsidizedMeals),
             "diners": String(report.totals.diners),
             "subsidy": Money(fen: report.totals.subsidyFen).description,
+            "operating": Money(fen: report.totals.operatingSubsidyFen).description,
+            "funders": ClaimDocument.fundersInFull(report.funders).map { ["name": $0.funder.chineseName, "amount": Money(fen: $0.shareFen).description] },
             "subsidy_capital": ChineseAmount.capital(fen: report.totals.subsidyFen),
             "printed_at": printedAt,
         ]
@@ -88,11 +98,15 @@ enum ReportTemplate {
     <h1>幸福食堂月度运营报表</h1>
     <div class="meta">{{street}}　{{month}}</div>
     <table>
-      <tr><th>食堂</th><th>街道</th><th>就餐次数</th><th>补贴餐次</th><th>就餐人数</th><th>补贴金额</th><th>申报状态</th></tr>
-      {{#sites}}<tr><td>{{name}}（{{site_code}}）</td><td>{{street}}</td><td class="n">{{meals}}</td><td class="n">{{subsidized}}</td><td class="n">{{diners}}</td><td class="n">{{subsidy}}</td><td>{{claim}}</td></tr>
-      {{/sites}}<tr><th>合计</th><th></th><th class="n">{{meals}}</th><th class="n">{{subsidized}}</th><th class="n">{{diners}}</th><th class="n">{{subsidy}}</th><th></th></tr>
+      <tr><th>食堂</th><th>街道</th><th>就餐次数</th><th>补贴餐次</th><th>就餐人数</th><th>补贴金额</th><th>运营补贴</th><th>申报状态</th></tr>
+      {{#sites}}<tr><td>{{name}}（{{site_code}}）</td><td>{{street}}</td><td class="n">{{meals}}</td><td class="n">{{subsidized}}</td><td class="n">{{diners}}</td><td class="n">{{subsidy}}</td><td class="n">{{operating}}</td><td>{{claim}}</td></tr>
+      {{/sites}}<tr><th>合计</th><th></th><th class="n">{{meals}}</th><th class="n">{{subsidized}}</th><th class="n">{{diners}}</th><th class="n">{{subsidy}}</th><th class="n">{{operating}}</th><th></th></tr>
     </table>
     <p>补贴合计（大写）：{{subsidy_capital}}</p>
+    <table>
+      <tr><th>补贴资金来源</th>{{#funders}}<th>{{name}}</th>{{/funders}}</tr>
+      <tr><td>金额</td>{{#funders}}<td class="n">{{amount}}</td>{{/funders}}</tr>
+    </table>
     <h2>各食堂补贴金额</h2>
     <svg width="720" height="{{bars_height}}" role="img" aria-label="各食堂补贴金额">
       {{#bars}}<text x="{{label_x}}" y="{{text_y}}" text-anchor="end">{{label}}</text>
@@ -107,10 +121,10 @@ enum ReportTemplate {
       <text x="{{label_x}}" y="152" text-anchor="middle">{{day}}</text>
       {{/columns}}
     </svg>
-    <h2>分年龄段</h2>
+    <h2>分档次</h2>
     <table>
-      <tr><th>年龄段</th><th>就餐人数</th><th>就餐次数</th><th>补贴金额</th></tr>
-      {{#brackets}}<tr><td>{{bracket}}</td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
+      <tr><th>补贴档次</th><th>困难类别</th><th>就餐人数</th><th>就餐次数</th><th>补贴金额</th></tr>
+      {{#brackets}}<tr><td>{{bracket}}</td><td>{{categories}}</td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
       {{/brackets}}
     </table>
     <p class="foot">打印时间：{{printed_at}}</p>
