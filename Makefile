@@ -61,7 +61,8 @@ run: build
 
 # Benchmarks report figures (they assert nothing), each a ratio against a baseline measured in
 # the same run: meal logging over HTTP (wrk) versus pgbench inserts, the CSV import versus psql
-# \copy, claims and the monthly report versus hand-written SQL. Release build, demo cluster.
+# \copy, claims and the monthly report versus hand-written SQL, a category policy versus age-only.
+# Release build, demo cluster.
 # Writes docs/benchmarks.json and the generated table in docs/benchmarks.md.
 bench: deps
 	$(SWIFT) build -c release --product canteen

@@ -14,6 +14,8 @@ function init(args)
 end
 
 local diners = tonumber(os.getenv("DINERS") or "50000")
+-- DINER_BASE: the meals go to diners DINER_BASE + 1 … DINER_BASE + DINERS.
+local diner_base = tonumber(os.getenv("DINER_BASE") or "0")
 -- DELAY_MS: each connection waits this long before each request (a rate below the peak).
 local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
 if delay_ms > 0 then
@@ -24,15 +26,17 @@ local offset = tonumber(os.getenv("OFFSET") or "0")
 -- THREADS: wrk's -t, so that the threads' cells interleave without gaps or overlaps.
 local threads_count = tonumber(os.getenv("THREADS") or "2")
 local token = os.getenv("TOKEN") or ""
+-- MONTH: the month the meals are served in (YYYY-MM; bench/policy.sh picks the policy in force by it).
+local month = os.getenv("MONTH") or "2026-10"
 local slots = {"breakfast", "lunch", "dinner"}
 
 request = function()
   local i = offset + counter * threads_count + thread_id
   counter = counter + 1
-  local diner = (i % diners) + 1
+  local diner = diner_base + (i % diners) + 1
   local slot = slots[(math.floor(i / diners) % 3) + 1]
   local day = math.floor(i / (diners * 3)) % 28 + 1
-  local body = string.format('{"site_code":"BENCH","diner_id":%d,"slot":"%s","price_fen":1000,"served_on":"2026-10-%02d"}', diner, slot, day)
+  local body = string.format('{"site_code":"BENCH","diner_id":%d,"slot":"%s","price_fen":1000,"served_on":"%s-%02d"}', diner, slot, month, day)
   local headers = {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. token,

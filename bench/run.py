@@ -7,7 +7,7 @@ Each figure is a ratio against a baseline measured in the same run on the same m
 absolute times on a shared 2-core machine are noise, ratios much less so.
 
     bench/run.py [--rows 300000] [--counter 55000] [--meals 10000000] [--site-meals 82000] [--seconds 10]
-                 [--only http,import,claims]
+                 [--only http,import,claims,policy]
 """
 import argparse
 import datetime
@@ -61,7 +61,7 @@ def goals(figures):
     (issue, what, measured, goal, met). A section measured by an older bench (its keys missing,
     after `--only`) gives no rows."""
     rows = []
-    h, i, c = figures.get("http"), figures.get("import"), figures.get("claims")
+    h, i, c, p = figures.get("http"), figures.get("import"), figures.get("claims"), figures.get("policy")
     try:
         if h:
             rows.append(("12", "`POST /v1/meals` over HTTP (wrk, 16 connections) ÷ `pgbench -M prepared` single-row INSERT",
@@ -90,6 +90,16 @@ def goals(figures):
         if c:
             rows.append(("12", f"one site's claim over HTTP ÷ a raw SQL aggregate over the same month ({_fmt(c['site_meals'])} meals)",
                          f"{c['claim_http_s']} s / {c['claim_sql_s']} s = {c['claim_ratio']:.2f}×", "≤ 2×", c["claim_ratio"] <= 2))
+    except KeyError:
+        pass
+    try:
+        if p:
+            rows.append(("14", "the counter with a category policy in force ÷ age-only (side by side in one run)",
+                         f"{_fmt(p['counter_category_meals_per_s'])} / {_fmt(p['counter_age_only_meals_per_s'])} meals/s = {p['counter_ratio']:.2f}",
+                         "≥ 0.9", p["counter_ratio"] >= 0.9))
+            rows.append(("14", f"the import of {_fmt(p['import_rows'])} rows with a category policy in force ÷ age-only",
+                         f"{_fmt(p['import_category_rows_per_s'])} / {_fmt(p['import_age_only_rows_per_s'])} rows/s = {p['import_ratio']:.2f}",
+                         "≥ 0.9", p["import_ratio"] >= 0.9))
     except KeyError:
         pass
     try:
@@ -154,6 +164,16 @@ def markdown(result):
                   f"The report's SQL baseline is the faster of the plain query as PostgreSQL plans it "
                   f"({c['report_sql_planner_choice_s']} s: an index scan in site order) and the same query "
                   f"made to read the table straight through with 256 MB work_mem ({c['report_sql_seqscan_s']} s).", ""]
+    if "policy" in f and "counter_ratio" in f["policy"]:
+        p = f["policy"]
+        lines += [f"Policies (`bench/policy.sh`: the Liaocheng default against the Chengyang-style seed policy with a 低保/特困 tier, "
+                  f"funders and an operating subsidy, one database, a tenth of 50,000 diners holding 低保; {p['category_meals']}):", "",
+                  f"Measured {p.get('measured_at', result['date'])}.", "",
+                  "| figure | age-only | category policy | ratio |", "| --- | --- | --- | --- |",
+                  f"| `POST /v1/meals` over HTTP (two wrk at once, 8 connections each) | {_fmt(p['counter_age_only_meals_per_s'])} meals/s | "
+                  f"{_fmt(p['counter_category_meals_per_s'])} meals/s | {p['counter_ratio']} |",
+                  f"| `canteen meal import` of {_fmt(p['import_rows'])} rows | {_fmt(p['import_age_only_rows_per_s'])} rows/s | "
+                  f"{_fmt(p['import_category_rows_per_s'])} rows/s | {p['import_ratio']} |", ""]
     lines += ["Commands:", "", "```sh"] + result["commands"] + ["```"]
     return "\n".join(lines)
 
@@ -165,7 +185,7 @@ def main():
     parser.add_argument("--meals", type=int, default=int(os.environ.get("BENCH_MEALS") or 10000000))
     parser.add_argument("--site-meals", type=int, default=int(os.environ.get("BENCH_SITE_MEALS") or 82000))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS") or 10))
-    parser.add_argument("--only", default="http,import,claims")
+    parser.add_argument("--only", default="http,import,claims,policy")
     parser.add_argument("--canteen", default=os.environ.get("CANTEEN_BIN"))
     args = parser.parse_args()
     env = dict(os.environ)
@@ -175,18 +195,19 @@ def main():
     json_path = os.path.join(ROOT, "docs/benchmarks.json")
     # With --only, the other benchmarks keep their figures (and commands) from the last full run.
     previous = {}
-    if set(wanted) != {"http", "import", "claims"} and os.path.exists(json_path):
+    if set(wanted) != {"http", "import", "claims", "policy"} and os.path.exists(json_path):
         with open(json_path) as f:
             previous = json.load(f)
     figures, commands = dict(previous.get("figures", {})), dict(previous.get("command_of", {}))
     for name, command in (("http", ["bench/http.sh", str(args.seconds)]),
                           ("import", ["bench/import.sh", str(args.rows), str(args.counter)]),
-                          ("claims", ["bench/claims.sh", str(args.meals), str(args.site_meals)])):
+                          ("claims", ["bench/claims.sh", str(args.meals), str(args.site_meals)]),
+                          ("policy", ["bench/policy.sh", str(args.seconds)])):
         if name in wanted:
             commands[name] = " ".join(command)
             figures[name] = run(command, env)
             figures[name]["measured_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    order = [name for name in ("http", "import", "claims") if name in commands]
+    order = [name for name in ("http", "import", "claims", "policy") if name in commands]
     result = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "commit": commit(), "machine": machine(), "commands": ["make db"] + [commands[n] for n in order], "command_of": commands,
               "figures": figures,

@@ -149,6 +149,36 @@ struct OperatingSubsidyServiceTests {
         }
     }
 
+    /// The database's own guarantees behind the rules (a write that skipped the service).
+    @Test func theDatabaseRefusesFundingAndAdjustmentsThatDoNotAddUp() async throws {
+        try await TestDatabase.withServices { services in
+            let o = try await Self.october(services)
+            let meal = o.meals["\(o.eighty) 01 lunch"]!
+            func refused(_ sql: String, _ parameters: [Int] = [meal]) async -> Bool {
+                do {
+                    try await services.db.pool.withSession { session in _ = try session.query(sql, parameters) }
+                    return false
+                } catch let error as PostgresError {
+                    return error.sqlState == .checkViolation
+                } catch {
+                    return false
+                }
+            }
+            #expect(await refused("UPDATE meal SET funders = 'city,city' WHERE id = $1"))
+            #expect(await refused("UPDATE meal SET funders = 'city,town' WHERE id = $1"))
+            #expect(await refused("UPDATE meal SET street_fen = 1 WHERE id = $1"))
+            #expect(await !refused("UPDATE meal SET funders = 'district,city' WHERE id = $1"))
+            #expect(await refused("INSERT INTO subsidy_policy (effective_from, operating_fen_per_diner_day) VALUES ('2030-01-01', -1)", []))
+            #expect(await refused("""
+                INSERT INTO claim_adjustment (meal_id, site_code, diner_id, served_on, subsidy_fen, operating_fen, reason)
+                SELECT id, site_code, diner_id, served_on, -subsidy_fen, 300, 'sql' FROM meal WHERE id = $1
+                """))
+            let claim = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim
+            #expect(await refused("UPDATE claim SET operating_subsidy_fen = operating_subsidy_fen + 1 WHERE id <> $1"))
+            #expect(claim.totalFen == claim.subsidyFen + claim.operating.fen)
+        }
+    }
+
     @Test func withoutAnOperatingSubsidyNothingIsCounted() async throws {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-01")
