@@ -32,16 +32,16 @@ FROM generate_series(1, 100) i;
 INSERT INTO diner (name, resident_id, sex, birth_date)
 SELECT '基准' || i, lpad(i::text, 17, '0') || '0', 'F', DATE '1930-01-01' + (i % 9000) FROM generate_series(1, $diners) i;
 -- Bench data: written directly, not through the rules (unique diner/date/slot all the same).
-INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, created_by, created_at)
+INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, funders, city_fen, created_by, created_at)
 SELECT 1 + i % $site_diners, 'S001', DATE '2026-10-01' + (i / $site_diners) % 31, (ARRAY['lunch','dinner','breakfast'])[1 + i / ($site_diners * 31)],
        1000, false, 80, CASE WHEN i % 3 = 0 THEN '70-79' ELSE '80+' END, CASE WHEN i % 3 = 0 THEN 200 ELSE 400 END,
-       'bench', '2026-10-01'
+       'city', CASE WHEN i % 3 = 0 THEN 200 ELSE 400 END, 'bench', '2026-10-01'
 FROM generate_series(0, least($meals, $site_meals) - 1) i;
-INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, created_by, created_at)
+INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, funders, city_fen, created_by, created_at)
 SELECT d, 'S' || lpad((2 + d % 99)::text, 3, '0'), DATE '2026-10-01' + (j / ($diners - $site_diners)) % 31,
        (ARRAY['lunch','dinner','breakfast'])[1 + (j / (($diners - $site_diners) * 31)) % 3],
        1000, false, 80, CASE WHEN j % 3 = 0 THEN '70-79' ELSE '80+' END, CASE WHEN j % 3 = 0 THEN 200 ELSE 400 END,
-       'bench', '2026-10-01'
+       'city', CASE WHEN j % 3 = 0 THEN 200 ELSE 400 END, 'bench', '2026-10-01'
 FROM generate_series(0, $meals - $site_meals - 1) j, LATERAL (SELECT $site_diners + 1 + j % ($diners - $site_diners) AS d) x;
 VACUUM ANALYZE;
 SQL

@@ -37,17 +37,17 @@ SELECT '基准' || i, lpad(i::text, 17, '0') || '0', 'F', DATE '1930-01-01' + (i
 INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) SELECT id, '1900-01-01', 'active', 'bench' FROM diner;
 -- A canteen that has been running: 200,000 meals of June and July (the runs below log October's),
 -- so the planner's statistics describe a real table and not an empty one.
-INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, created_by)
+INSERT INTO meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, funders, city_fen, created_by)
 SELECT i % $diners + 1, 'BENCH', DATE '2026-06-01' + (i / $diners) % 56, (ARRAY['breakfast','lunch','dinner'])[(i / ($diners * 56)) % 3 + 1],
-       1000, false, 80, '80+', 400, 'bench'
+       1000, false, 80, '80+', 400, 'city', 400, 'bench'
 FROM generate_series(0, 199999) i;
 -- The baseline: meal's columns and CHECKs and the two unique keys a new meal is checked against
 -- (diner/date/slot, site/key), no rules, the same rows.
 CREATE TABLE plain_meal (LIKE meal INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS);
 CREATE UNIQUE INDEX ON plain_meal (diner_id, served_on, slot);
 CREATE UNIQUE INDEX ON plain_meal (site_code, idempotency_key);
-INSERT INTO plain_meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, created_by)
-SELECT diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, created_by FROM meal;
+INSERT INTO plain_meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, funders, city_fen, created_by)
+SELECT diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, funders, city_fen, created_by FROM meal;
 CREATE SEQUENCE plain_seq;
 VACUUM ANALYZE;
 SQL
@@ -66,9 +66,9 @@ DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d 2 -s bench/meals.lua "http:/
 # empty table, and plans made from them read the whole table for every look-up).
 psql "$DATABASE_URL" -qc "ANALYZE meal" -qc "ANALYZE audit_log"
 cat > /tmp/canteen-pgbench.sql <<'PGB'
-INSERT INTO plain_meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, idempotency_key, request_hash, created_by)
+INSERT INTO plain_meal (diner_id, site_code, served_on, slot, price_fen, delivery, age, bracket, subsidy_fen, funders, city_fen, idempotency_key, request_hash, created_by)
 SELECT n % 50000 + 1, 'BENCH', DATE '2026-10-01' + (n / 150000)::int % 28, (ARRAY['breakfast','lunch','dinner'])[(n / 50000) % 3 + 1],
-       1000, false, 80, '80+', 400, 'p' || n, md5(n::text) || md5(n::text), 'bench'
+       1000, false, 80, '80+', 400, 'city', 400, 'p' || n, md5(n::text) || md5(n::text), 'bench'
 FROM (SELECT nextval('plain_seq') AS n) s;
 PGB
 # Each figure is the best of BENCH_REPEAT rounds (default 2), wrk and pgbench taking turns so that

@@ -16,6 +16,15 @@ ALTER TABLE claim
     DROP CONSTRAINT claim_check,
     ADD CONSTRAINT claim_total_adds_up CHECK (total_fen = subsidy_fen + operating_subsidy_fen + adjustment_fen);
 
+-- The claim's own rates: per date of its month, what the policy in force then paid per diner-day
+-- when the claim was built (a frozen claim keeps them, so a later void claws back what was paid).
+ALTER TABLE claim ADD COLUMN operating_rates jsonb NOT NULL DEFAULT '{}';
+
+-- Every meal subsidised before funders existed was the city's alone: it says so now, like every
+-- meal logged since (0013), and a meal has funders exactly when it has a subsidy.
+UPDATE meal SET funders = 'city', city_fen = subsidy_fen WHERE funders IS NULL AND subsidy_fen > 0;
+ALTER TABLE meal ADD CONSTRAINT meal_funders_when_subsidised CHECK ((funders IS NULL) = (subsidy_fen = 0));
+
 ALTER TABLE claim_line
     ADD COLUMN categories text[] NOT NULL DEFAULT '{}'
         CHECK (categories <@ ARRAY['dibao', 'tekun', 'low_income', 'disabled', 'youfu']),
@@ -23,10 +32,19 @@ ALTER TABLE claim_line
     ADD COLUMN district_fen bigint NOT NULL DEFAULT 0 CHECK (district_fen >= 0),
     ADD COLUMN street_fen bigint NOT NULL DEFAULT 0 CHECK (street_fen >= 0);
 
--- Every meal before funders existed was the city's alone. Frozen lines refuse updates
--- (claim_line_frozen); this one fills a new column with what they already said.
+-- The lines already built get their meals' categories and funding. A line's meals are those its
+-- claim holds (meal.claim_id, set at submission: frozen claims); a draft's or a rejected claim's
+-- are found again when it is next built, and until then read as the city's. Frozen lines refuse
+-- updates (claim_line_frozen): this one fills new columns with what their meals already say.
 ALTER TABLE claim_line DISABLE TRIGGER claim_line_frozen_update;
-UPDATE claim_line SET city_fen = subsidy_fen;
+UPDATE claim_line l
+SET city_fen = s.city, district_fen = s.district, street_fen = s.street, categories = s.categories
+FROM (SELECT claim_id, diner_id, bracket, sum(subsidy_fen) AS subsidy,
+             sum(coalesce(city_fen, 0)) AS city, sum(coalesce(district_fen, 0)) AS district, sum(coalesce(street_fen, 0)) AS street,
+             coalesce(array_agg(DISTINCT category) FILTER (WHERE category IS NOT NULL), '{}') AS categories
+      FROM meal WHERE claim_id IS NOT NULL GROUP BY claim_id, diner_id, bracket) s
+WHERE s.claim_id = l.claim_id AND s.diner_id = l.diner_id AND s.bracket = l.bracket AND s.subsidy = l.subsidy_fen;
+UPDATE claim_line SET city_fen = subsidy_fen WHERE city_fen IS NULL;
 ALTER TABLE claim_line ENABLE TRIGGER claim_line_frozen_update;
 
 ALTER TABLE claim_line

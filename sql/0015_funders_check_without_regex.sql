@@ -9,3 +9,9 @@ ALTER TABLE meal
         'city,district', 'city,street', 'district,city', 'district,street', 'street,city', 'street,district',
         'city,district,street', 'city,street,district', 'district,city,street', 'district,street,city',
         'street,city,district', 'street,district,city'));
+
+-- A funder is listed exactly when its share is stored (NULL strpos: no funders, and then no shares).
+ALTER TABLE meal
+    ADD CONSTRAINT meal_city_share_listed CHECK ((strpos(funders, 'city') > 0) = (city_fen IS NOT NULL)),
+    ADD CONSTRAINT meal_district_share_listed CHECK ((strpos(funders, 'district') > 0) = (district_fen IS NOT NULL)),
+    ADD CONSTRAINT meal_street_share_listed CHECK ((strpos(funders, 'street') > 0) = (street_fen IS NOT NULL));

@@ -110,8 +110,10 @@ public struct SubsidyPolicy: Sendable, Equatable {
             if let funders = tier.funders {
                 if funders.isEmpty { v.fail("\(field).funders", "must name at least one funder, or be left out (the city pays all)") }
                 if Set(funders.map(\.funder)).count != funders.count { v.fail("\(field).funders", "must name each funder at most once") }
-                if funders.contains(where: { $0.shareFen < 0 }) { v.fail("\(field).funders", "shares must not be negative") }
-                if !funders.isEmpty, funders.map(\.shareFen).reduce(0, +) != tier.subsidyFen {
+                let inRange = funders.allSatisfy { (0...Money.maximumMealPrice.fen).contains($0.shareFen) }
+                if !inRange { v.fail("\(field).funders", "shares must be 0–\(Money.maximumMealPrice.fen)") }
+                // Summed only once each share is bounded: a hostile share must not overflow.
+                if inRange, !funders.isEmpty, funders.map(\.shareFen).reduce(0, +) != tier.subsidyFen {
                     v.fail("\(field).funders", "shares must add up to subsidy_fen (\(tier.subsidyFen))")
                 }
             }

@@ -75,20 +75,21 @@ public struct ClaimService: Sendable {
         try session.query("DELETE FROM claim_line WHERE claim_id = $1", [claimID])
         // Month-end aggregation over up to millions of meals: room to hash in memory.
         try session.query("SET LOCAL work_mem = '64MB'")
-        let policies = try PolicyService.loadAll(session)
-        let operatingPaid = OperatingSubsidy.paid(in: month, policies: policies)
-        let row = try Self.linesAndChecks(session, claimID: claimID, siteCode: siteCode, from: from, to: to, dinerDays: operatingPaid)
+        let rates = OperatingSubsidy.rates(in: month, policies: try PolicyService.loadAll(session))
+        let row = try Self.linesAndChecks(session, claimID: claimID, siteCode: siteCode, from: from, to: to, dinerDays: !rates.isEmpty)
         if bindingAdjustments {
             try session.query("""
                 UPDATE claim_adjustment SET claim_id = $1 WHERE site_code = $2 AND claim_id IS NULL AND served_on < $3
                 """, [claimID, siteCode, from])
         }
         let checks = try Self.checks(row, inactive: try Self.mealsWhileInactive(session, siteCode: siteCode, from: from, to: to))
-        let operating = operatingPaid ? OperatingSubsidy.earned(dinerDays: try Self.dinerDays(row), policies: policies) : .none
+        let operating = rates.isEmpty ? .none : OperatingSubsidy.claimed(
+            dinerDays: try Self.dinerDays(row), rates: rates,
+            takenBackElsewhere: try Self.operatingTakenBackElsewhere(session, claimID: claimID, siteCode: siteCode, from: from, to: to))
         try session.query("""
             UPDATE claim c SET
                 meals = coalesce(l.meals, 0), diners = coalesce(l.diners, 0), subsidy_fen = coalesce(l.subsidy, 0),
-                operating_diner_days = $6::integer, operating_subsidy_fen = $7::bigint,
+                operating_diner_days = $6::integer, operating_subsidy_fen = $7::bigint, operating_rates = $8::jsonb,
                 adjustment_fen = coalesce(a.total, 0), total_fen = coalesce(l.subsidy, 0) + $7::bigint + coalesce(a.total, 0),
                 checks = $2::jsonb
             FROM (SELECT sum(meals)::integer AS meals, count(DISTINCT diner_id)::integer AS diners, sum(subsidy_fen) AS subsidy
@@ -96,10 +97,23 @@ public struct ClaimService: Sendable {
                  (SELECT sum(a.subsidy_fen + a.operating_fen) AS total FROM claim_adjustment a
                   WHERE \(Self.shownAdjustments(claim: "$1", site: "$3", month: "$4", draft: "NOT $5::boolean"))) a
             WHERE c.id = $1
-            """, [claimID, JSONParameter(checks), siteCode, from, bindingAdjustments, operating.dinerDays, operating.fen])
+            """, [claimID, JSONParameter(checks), siteCode, from, bindingAdjustments, operating.dinerDays, operating.fen,
+                  JSONParameter(Dictionary(uniqueKeysWithValues: rates.map { ($0.key.description, $0.value) }))])
     }
 
-    /// Column 5 of `linesAndChecks`: per date, the diners with a claimed meal (SPEC §2.14's diner-days).
+    /// The operating subsidy of this month's diner-days that other frozen claims took back (voids
+    /// after this month was once claimed): how many days, and the amount, positive.
+    static func operatingTakenBackElsewhere(_ session: Session, claimID: Int, siteCode: String, from: LocalDate, to: LocalDate) throws
+        -> OperatingSubsidy.Earned {
+        let row = try session.query("""
+            SELECT count(*), coalesce(-sum(a.operating_fen), 0) FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
+            WHERE a.site_code = $1 AND a.served_on >= $2 AND a.served_on < $3 AND a.operating_fen < 0
+              AND c.id <> $4 AND c.status = ANY ($5::text[])
+            """, [siteCode, from, to, claimID, ClaimStatus.periodClosingParameter]).one()
+        return OperatingSubsidy.Earned(dinerDays: try row.decode(0), fen: try row.decode(1))
+    }
+
+    /// `diner_days` of `linesAndChecks`: per date, the diners with a valid subsidised meal (SPEC §2.14).
     static func dinerDays(_ row: Row) throws -> [LocalDate: Int] {
         let byDate = try row.decodeJSON("diner_days", as: [String: Int].self)
         return try Dictionary(uniqueKeysWithValues: byDate.map { text, diners in
@@ -121,8 +135,8 @@ public struct ClaimService: Sendable {
     /// subsidised meals, plus void ones whose deduction another frozen claim already carries,
     /// summed per diner and bracket (a hash of integers) before the diners' names are joined.
     /// Each line keeps the categories its meals were subsidised for and what each funder pays
-    /// of it (a meal logged before funders existed is the city's alone). With `dinerDays`, the
-    /// claimed meals' diners per date too (for the operating subsidy, SPEC §2.14).
+    /// of it. With `dinerDays`, the diners with a valid subsidised meal per date too (for the
+    /// operating subsidy, SPEC §2.14).
     /// The checks, over valid meals: per diner (more meals than slots), per day (unusually
     /// busy days) and in total (meals outside service, late entries).
     static func linesAndChecks(_ session: Session, claimID: Int, siteCode: String, from: LocalDate, to: LocalDate, dinerDays: Bool) throws -> Row {
@@ -135,7 +149,7 @@ public struct ClaimService: Sendable {
             ),
             m AS MATERIALIZED (
                 SELECT m.diner_id, m.bracket, m.category, m.served_on, m.subsidy_fen, m.status = 'valid' AS valid,
-                       coalesce(m.city_fen, CASE WHEN m.funders IS NULL THEN m.subsidy_fen ELSE 0 END) AS city_fen,
+                       coalesce(m.city_fen, 0) AS city_fen,
                        coalesce(m.district_fen, 0) AS district_fen, coalesce(m.street_fen, 0) AS street_fen,
                        m.subsidy_fen > 0 AND (m.status = 'valid' OR EXISTS (
                            SELECT 1 FROM claim_adjustment a JOIN claim c ON c.id = a.claim_id
@@ -169,7 +183,8 @@ public struct ClaimService: Sendable {
                  FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
                 (SELECT count(*) FROM m WHERE valid AND late),
                 (SELECT coalesce(json_object_agg(served_on, diners), '{}')::text AS diner_days
-                 FROM (SELECT served_on, count(DISTINCT diner_id) AS diners FROM m WHERE $8::boolean AND claimed GROUP BY served_on) x)
+                 FROM (SELECT served_on, count(DISTINCT diner_id) AS diners FROM m
+                       WHERE $8::boolean AND valid AND subsidy_fen > 0 GROUP BY served_on) x)
             """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays, ClaimStatus.periodClosingParameter, dinerDays]).one()
     }
 
@@ -241,8 +256,9 @@ public struct ClaimService: Sendable {
             let siteCode: String = try head.decode(0)
             let firstDay: LocalDate = try head.decode(1)
             try actor.requireSite(siteCode)
-            if action == .submit {
-                // Waits for meal loggers of this site and month, and holds new ones off until the numbers are frozen.
+            if action == .submit || action == .reject {
+                // Waits for meal loggers and voids of this site and month, and holds new ones off
+                // until the numbers are frozen (submit) or the month is open again (reject).
                 try session.query("SELECT pg_advisory_xact_lock(period_lock_key($1, $2))", [siteCode, firstDay])
             }
             let status = try ClaimStatus(stored: try session.query("SELECT status FROM claim WHERE id = $1 FOR UPDATE", [id]).one().decode(0))
@@ -367,13 +383,14 @@ public struct ClaimService: Sendable {
                           categories: try [DinerCategory](storedList: try $0.decode(4)), meals: try $0.decode(5), subsidyFen: try $0.decode(6))
             }
         }
-        // A draft shows the open adjustments it would carry if submitted now (they change with
-        // every void); a frozen claim, those it carries.
+        // A draft (or a rejected claim, open again) shows the open adjustments it would carry if
+        // submitted now (they change with every void); a frozen claim, those it carries.
         let adjustments = try session.query("""
             SELECT a.meal_id, a.diner_id, a.served_on, a.subsidy_fen, a.operating_fen, a.reason,
                    m.funders, m.city_fen, m.district_fen, m.street_fen
             FROM claim_adjustment a JOIN meal m ON m.id = a.meal_id, claim c
-            WHERE c.id = $1 AND \(Self.shownAdjustments(claim: "c.id", site: "c.site_code", month: "c.month", draft: "c.status = 'draft'"))
+            WHERE c.id = $1 AND \(Self.shownAdjustments(claim: "c.id", site: "c.site_code", month: "c.month",
+                                                         draft: "c.status IN ('draft', 'rejected')"))
             ORDER BY a.meal_id
             """, [id]).rows.map { row in
             let subsidy: Int = try row.decode(3)

@@ -3,7 +3,7 @@ import Postgres
 
 /// A meal's funding as `meal` stores it (sql/0013): the funders of its tier in order (`funders`,
 /// comma-separated) and a share column per funder, NULL for one that is not the tier's. A meal
-/// stored before funders existed has none: its subsidy was the city's alone.
+/// has funders exactly when it has a subsidy (CHECKs in sql/0014, sql/0015).
 struct FundingColumns: Sendable, Equatable {
     var funders: String?
     var city: Int?
@@ -29,7 +29,7 @@ struct FundingColumns: Sendable, Equatable {
     }
 
     func funding(subsidyFen: Int) throws -> [FundingShare] {
-        guard let funders else { return subsidyFen > 0 ? [FundingShare(.city, subsidyFen)] : [] }
+        guard let funders else { return [] }
         return try funders.split(separator: ",").map { name in
             let funder = try Funder(stored: String(name))
             let share: Int? = switch funder {

@@ -222,9 +222,12 @@ public struct MealService: Sendable {
             try session.query("""
                 UPDATE meal SET status = 'void', void_reason = $2, voided_by = $3, voided_at = now(), subsidy_seq = NULL WHERE id = $1
                 """, [id, reason, actor.name])
-            let closed = try !session.query("""
-                SELECT 1 FROM claim WHERE site_code = $1 AND month = date_trunc('month', $2::date)::date AND status = ANY ($3::text[])
-                """, [site, servedOn, ClaimStatus.periodClosingParameter]).isEmpty
+            // The claim that closed the month, with the operating rate it paid for the meal's day.
+            let closing = try session.query("""
+                SELECT (operating_rates ->> $4)::integer FROM claim
+                WHERE site_code = $1 AND month = date_trunc('month', $2::date)::date AND status = ANY ($3::text[])
+                """, [site, servedOn, ClaimStatus.periodClosingParameter, servedOn.description]).first
+            let closed = closing != nil
             var adjustment: Int?
             var operating: Int?
             if closed, before.subsidyFen > 0 {
@@ -234,7 +237,7 @@ public struct MealService: Sendable {
                     SELECT count(*) FROM meal
                     WHERE site_code = $1 AND diner_id = $2 AND served_on = $3 AND status = 'valid' AND subsidy_fen > 0
                     """, [site, before.dinerID, servedOn]).one().decode(0)
-                let clawBack = OperatingSubsidy.clawBack(subsidisedMealsLeft: left, on: servedOn, policies: try PolicyService.loadAll(session))
+                let clawBack = OperatingSubsidy.clawBack(subsidisedMealsLeft: left, rate: try closing?.decode(0, as: Int?.self))
                 adjustment = -before.subsidyFen
                 operating = clawBack
                 try session.query("""

@@ -77,8 +77,7 @@ public struct ReportService: Sendable {
                 INSERT INTO report_diner
                 SELECT site_code, diner_id, bracket, coalesce(array_agg(DISTINCT category) FILTER (WHERE category IS NOT NULL), '{}'),
                        count(*), count(*) FILTER (WHERE subsidy_fen > 0), sum(subsidy_fen),
-                       -- A meal logged before funders existed is the city's alone.
-                       sum(coalesce(city_fen, CASE WHEN funders IS NULL THEN subsidy_fen ELSE 0 END)),
+                       sum(coalesce(city_fen, 0)),
                        sum(coalesce(district_fen, 0)), sum(coalesce(street_fen, 0))
                 FROM meal
                 WHERE served_on >= $1 AND served_on < $2 AND status = 'valid'
@@ -135,8 +134,8 @@ public struct ReportService: Sendable {
     /// diners with a valid subsidised meal there, at the rate of that date's policy. Nothing to
     /// count in a month no policy pays one.
     static func operating(_ session: Session, month: YearMonth, street: String?) throws -> [String: OperatingSubsidy.Earned] {
-        let policies = try PolicyService.loadAll(session)
-        guard OperatingSubsidy.paid(in: month, policies: policies) else { return [:] }
+        let rates = OperatingSubsidy.rates(in: month, policies: try PolicyService.loadAll(session))
+        guard !rates.isEmpty else { return [:] }
         let rows = try session.query("""
             SELECT site_code, served_on, count(*) FROM (
                 SELECT DISTINCT site_code, served_on, diner_id FROM meal
@@ -148,6 +147,6 @@ public struct ReportService: Sendable {
         for row in rows {
             dinerDays[try row.decode(0, as: String.self), default: [:]][try row.decode(1, as: LocalDate.self)] = try row.decode(2)
         }
-        return dinerDays.mapValues { OperatingSubsidy.earned(dinerDays: $0, policies: policies) }
+        return dinerDays.mapValues { OperatingSubsidy.earned(dinerDays: $0, rates: rates) }
     }
 }

@@ -167,15 +167,64 @@ struct OperatingSubsidyServiceTests {
             #expect(await refused("UPDATE meal SET funders = 'city,city' WHERE id = $1"))
             #expect(await refused("UPDATE meal SET funders = 'city,town' WHERE id = $1"))
             #expect(await refused("UPDATE meal SET street_fen = 1 WHERE id = $1"))
-            #expect(await !refused("UPDATE meal SET funders = 'district,city' WHERE id = $1"))
+            #expect(await refused("UPDATE meal SET funders = 'district,city' WHERE id = $1"))
+            #expect(await !refused("UPDATE meal SET funders = 'district,street,city' WHERE id = $1"))
             #expect(await refused("INSERT INTO subsidy_policy (effective_from, operating_fen_per_diner_day) VALUES ('2030-01-01', -1)", []))
             #expect(await refused("""
                 INSERT INTO claim_adjustment (meal_id, site_code, diner_id, served_on, subsidy_fen, operating_fen, reason)
                 SELECT id, site_code, diner_id, served_on, -subsidy_fen, 300, 'sql' FROM meal WHERE id = $1
                 """))
             let claim = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim
-            #expect(await refused("UPDATE claim SET operating_subsidy_fen = operating_subsidy_fen + 1 WHERE id <> $1"))
+            #expect(await refused("UPDATE claim SET operating_subsidy_fen = operating_subsidy_fen + 1 WHERE id = $1", [claim.id]))
+            #expect(await refused("UPDATE meal SET funders = NULL, city_fen = NULL, district_fen = NULL, street_fen = NULL WHERE id = $1"))
             #expect(claim.totalFen == claim.subsidyFen + claim.operating.fen)
+        }
+    }
+
+    /// A day clawed back by a later claim is paid again when its month is rebuilt after a
+    /// rejection, and a day that lost its meals while the month was open is not.
+    @Test func aRebuildAfterARejectionNeverPaysADayTwiceOrNever() async throws {
+        try await TestDatabase.withServices { services in
+            let o = try await Self.october(services)
+            let october = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim
+            _ = try await services.claims.transition(october.id, .submit, by: .testAdmin)
+            // 李's only meal (the day clawed back) and one of 赵's two (nothing clawed back) are voided;
+            // November's claim carries both adjustments, and is submitted (clock: December).
+            _ = try await services.meals.void(o.meals["\(o.seventy) 01 lunch"]!, reason: "误刷", by: .testAdmin)
+            _ = try await services.meals.void(o.meals["\(o.eighty) 01 lunch"]!, reason: "误刷", by: .testAdmin)
+            let december = CanteenServices(pool: services.db.pool, clock: TestClock.at(LocalDate(iso: "2026-12-02")!))
+            let november = try await december.claims.build(siteCode: "LY-01", month: "2026-11", by: .testAdmin).claim
+            #expect(november.adjustments.map(\.operatingFen) == [-300, 0])
+            _ = try await december.claims.transition(november.id, .submit, by: .testAdmin)
+            _ = try await services.claims.transition(october.id, .reject, reason: "请核对", by: .testBureau)
+            // While October is open again: 李 eats on the 1st after all, 赵's other meal of the 1st is voided.
+            _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: o.seventy, slot: "dinner", on: "2026-10-01", price: 150),
+                                             by: .testAdmin)
+            _ = try await services.meals.void(o.meals["\(o.eighty) 01 dinner"]!, reason: "误刷", by: .testAdmin)
+            let rebuilt = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim
+            // Valid diner-days: 王 on the 1st and 2nd, 李 on the 1st = 3, plus 李's day November took back = 4.
+            // 赵 has no valid meal left and November took nothing back for him: his day is not paid.
+            #expect(rebuilt.operating == OperatingSubsidy.Earned(dinerDays: 4, fen: 1200))
+            // Across October's claim and November's adjustments: the three valid diner-days, once each.
+            #expect(rebuilt.operating.fen - 300 == 3 * 300)
+        }
+    }
+
+    /// A policy added later with an earlier date never changes what a void takes back from a
+    /// frozen claim: the claw-back is the rate that claim paid.
+    @Test func aVoidClawsBackTheRateTheFrozenClaimPaid() async throws {
+        try await TestDatabase.withServices { services in
+            let o = try await Self.october(services)
+            let october = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin).claim
+            _ = try await services.claims.transition(october.id, .submit, by: .testAdmin)
+            var raised = Self.policy
+            raised.effectiveFrom = "2026-10-02"
+            raised.operatingFenPerDinerDay = 500
+            _ = try await services.policies.add(raised, by: .testBureau)
+            _ = try await services.meals.void(o.meals["\(o.dibao) 02 lunch"]!, reason: "误刷", by: .testAdmin)
+            _ = try await services.meals.void(o.meals["\(o.dibao) 02 dinner"]!, reason: "误刷", by: .testAdmin)
+            let november = try await services.claims.build(siteCode: "LY-01", month: "2026-11", by: .testAdmin).claim
+            #expect(november.adjustments.map(\.operatingFen) == [0, -300])
         }
     }
 
