@@ -97,9 +97,10 @@ def goals(figures):
             rows.append(("14", "the counter with a category policy in force ÷ age-only (side by side in one run)",
                          f"{_fmt(p['counter_category_meals_per_s'])} / {_fmt(p['counter_age_only_meals_per_s'])} meals/s = {p['counter_ratio']:.2f}",
                          "≥ 0.9", p["counter_ratio"] >= 0.9))
-            rows.append(("14", f"the import of {_fmt(p['import_rows'])} rows with a category policy in force ÷ age-only",
-                         f"{_fmt(p['import_category_rows_per_s'])} / {_fmt(p['import_age_only_rows_per_s'])} rows/s = {p['import_ratio']:.2f}",
-                         "≥ 0.9", p["import_ratio"] >= 0.9))
+            rows.append(("14", f"the import of {_fmt(p['import_rows'])} rows ÷ `\\copy` of the same meals, with a category policy in force ÷ age-only",
+                         f"{p['import_to_copy_category']:.2f} / {p['import_to_copy_age_only']:.2f} = {p['import_to_copy_ratio']:.2f}"
+                         f" (the imports alone: {_fmt(p['import_category_rows_per_s'])} / {_fmt(p['import_age_only_rows_per_s'])} rows/s = {p['import_ratio']:.2f})",
+                         "≥ 0.9", p["import_to_copy_ratio"] >= 0.9))
     except KeyError:
         pass
     try:
@@ -173,7 +174,10 @@ def markdown(result):
                   f"| `POST /v1/meals` over HTTP (two wrk at once, 8 connections each) | {_fmt(p['counter_age_only_meals_per_s'])} meals/s | "
                   f"{_fmt(p['counter_category_meals_per_s'])} meals/s | {p['counter_ratio']} |",
                   f"| `canteen meal import` of {_fmt(p['import_rows'])} rows | {_fmt(p['import_age_only_rows_per_s'])} rows/s | "
-                  f"{_fmt(p['import_category_rows_per_s'])} rows/s | {p['import_ratio']} |", ""]
+                  f"{_fmt(p['import_category_rows_per_s'])} rows/s | {p['import_ratio']} |",
+                  f"| baseline: `\\copy` of the same stored meals into `LIKE meal INCLUDING ALL` | {_fmt(p['copy_age_only_rows_per_s'])} rows/s | "
+                  f"{_fmt(p['copy_category_rows_per_s'])} rows/s | |",
+                  f"| the import ÷ its baseline | {p['import_to_copy_age_only']} | {p['import_to_copy_category']} | {p['import_to_copy_ratio']} |", ""]
     lines += ["Commands:", "", "```sh"] + result["commands"] + ["```"]
     return "\n".join(lines)
 
