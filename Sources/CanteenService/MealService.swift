@@ -158,24 +158,46 @@ public struct MealService: Sendable {
         public var from: LocalDate?
         public var to: LocalDate?
         public var status: MealStatus?
-        public init(siteCode: String? = nil, dinerID: Int? = nil, from: LocalDate? = nil, to: LocalDate? = nil, status: MealStatus? = nil) {
+        /// `served_on`: one day (with a site, the listing sums that day up).
+        public var day: LocalDate?
+        public init(siteCode: String? = nil, dinerID: Int? = nil, from: LocalDate? = nil, to: LocalDate? = nil, status: MealStatus? = nil,
+                    day: LocalDate? = nil) {
             self.siteCode = siteCode
             self.dinerID = dinerID
             self.from = from
             self.to = to
             self.status = status
+            self.day = day
         }
     }
 
+    /// A page of meals as the counter reads them: with their diners' names and, for one site's
+    /// day, what the day came to.
+    public struct Listing: Sendable {
+        public let page: Page<Meal>
+        public let dinerNames: [Int: String]
+        public let summary: DaySummary?
+
+        public var items: [Meal] { page.items }
+        public var nextCursor: String? { page.nextCursor }
+    }
+
+    /// One site's day: its valid meals, their subsidies and what the diners paid.
+    public struct DaySummary: Sendable, Equatable {
+        public let meals: Int
+        public let subsidyFen: Int
+        public let payableFen: Int
+    }
+
     /// Meals in id order; operators see only their sites' meals.
-    public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<Meal> {
+    public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Listing {
         if let site = filter.siteCode { try actor.requireSite(site) }
         let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
         let after = try page.afterID()
         let clock = self.clock
-        let meals = try await db.session { session in
-            try session.query("""
-                SELECT \(Self.columns) FROM meal m
+        let (meals, names, summary) = try await db.session { session in
+            let rows = try session.query("""
+                SELECT \(Self.columns), d.name AS diner_name FROM meal m JOIN diner d ON d.id = m.diner_id
                 WHERE ($1::text IS NULL OR m.site_code = $1)
                   AND ($2::bigint IS NULL OR m.diner_id = $2)
                   AND ($3::date IS NULL OR m.served_on >= $3)
@@ -185,10 +207,24 @@ public struct MealService: Sendable {
                   AND ($7::bigint IS NULL OR m.id > $7)
                 ORDER BY m.id
                 LIMIT $8
-                """, [filter.siteCode, filter.dinerID, filter.from, filter.to, filter.status?.rawValue, ownSites, after, page.limit + 1])
-                .rows.map { try Self.meal(from: $0, clock: clock) }
+                """, [filter.siteCode, filter.dinerID, filter.from, filter.to, filter.status?.rawValue, ownSites, after, page.limit + 1]).rows
+            var names: [Int: String] = [:]
+            let meals = try rows.map { row in
+                let meal = try Self.meal(from: row, clock: clock)
+                names[meal.dinerID] = try row.decode("diner_name", as: String.self)
+                return meal
+            }
+            var summary: DaySummary?
+            if let site = filter.siteCode, let day = filter.day {
+                let row = try session.query("""
+                    SELECT count(*), coalesce(sum(subsidy_fen), 0), coalesce(sum(price_fen - subsidy_fen), 0) FROM meal
+                    WHERE site_code = $1 AND served_on = $2 AND status = 'valid'
+                    """, [site, day]).one()
+                summary = DaySummary(meals: try row.decode(0), subsidyFen: try row.decode(1), payableFen: try row.decode(2))
+            }
+            return (meals, names, summary)
         }
-        return Page(fetched: meals, request: page, key: { String($0.id) })
+        return Listing(page: Page(fetched: meals, request: page, key: { String($0.id) }), dinerNames: names, summary: summary)
     }
 
     // MARK: void
@@ -341,10 +377,11 @@ extension MealService.Filter {
             parsedStatus = value
         }
         var first = try date(from, "from"), last = try date(to, "to")
-        if let day = try date(servedOn, "served_on") {
+        let day = try date(servedOn, "served_on")
+        if let day {
             first = max(first ?? day, day)
             last = min(last ?? day, day)
         }
-        self.init(siteCode: siteCode, dinerID: dinerID, from: first, to: last, status: parsedStatus)
+        self.init(siteCode: siteCode, dinerID: dinerID, from: first, to: last, status: parsedStatus, day: day)
     }
 }

@@ -5,7 +5,7 @@ import CanteenService
 // Meals, batch results and quotes between the domain and the contract's wire types.
 
 extension Components.Schemas.Meal {
-    public init(_ meal: Meal) {
+    public init(_ meal: Meal, dinerName: String? = nil) {
         self.init(
             id: meal.id, dinerId: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn.description,
             slot: .init(meal.slot), priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
@@ -13,13 +13,15 @@ extension Components.Schemas.Meal {
             subsidyFen: meal.subsidyFen, funding: meal.funding.map(Components.Schemas.FundingShare.init),
             payableFen: meal.payableFen, status: .init(meal.status),
             claimId: Nullable(meal.claimID), createdAt: meal.createdAt, voidReason: Nullable(meal.voidReason),
-            voidedBy: Nullable(meal.voidedBy), voidedAt: Nullable(meal.voidedAt))
+            voidedBy: Nullable(meal.voidedBy), voidedAt: Nullable(meal.voidedAt), dinerName: dinerName)
     }
 }
 
 extension Components.Schemas.MealPage {
-    public init(_ page: Page<Meal>) {
-        self.init(items: page.items.map(Components.Schemas.Meal.init), nextCursor: Nullable(page.nextCursor))
+    public init(_ list: MealService.Listing) {
+        self.init(items: list.page.items.map { Components.Schemas.Meal($0, dinerName: list.dinerNames[$0.dinerID]) },
+                  nextCursor: Nullable(list.page.nextCursor),
+                  summary: list.summary.map { .init(meals: $0.meals, subsidyFen: $0.subsidyFen, payableFen: $0.payableFen) })
     }
 }
 
@@ -35,7 +37,7 @@ extension Components.Schemas.Meal.StatusPayload {
 extension Components.Schemas.BatchResult {
     public init(_ result: MealService.BatchResult) {
         self.init(clientRef: Nullable(result.clientRef), status: .init(result.status),
-                  meal: Nullable(result.meal.map(Components.Schemas.Meal.init)),
+                  meal: Nullable(result.meal.map { Components.Schemas.Meal($0) }),
                   error: Nullable(result.error.map(Components.Schemas.Problem.init)))
     }
 }

@@ -72,22 +72,26 @@ struct MealCommand: AsyncParsableCommand {
         @Option(help: "Diner id.") var diner: Int?
         @Option(help: "From date.") var from: String?
         @Option(help: "To date (inclusive).") var to: String?
+        @Option(help: "One day, YYYY-MM-DD (with --site: the day's totals too).") var on: String?
         @Option(help: "valid | void.") var status: String?
         @Option(help: "At most this many (1–500).") var limit: Int?
         @Option(help: "Continue after this cursor.") var cursor: String?
 
         func run() async throws {
             try await CommandContext.run(options) { context in
-                let filter = try MealService.Filter(parsing: site, dinerID: diner, from: from, to: to, status: status)
+                let filter = try MealService.Filter(parsing: site, dinerID: diner, servedOn: on, from: from, to: to, status: status)
                 let page = try await context.services.meals.list(filter, page: try PageRequest(limit: limit, cursor: cursor), by: context.actor)
                 try context.output.show(Components.Schemas.MealPage(page)) {
-                    var table = TextTable("ID", "DATE", "SLOT", "SITE", "DINER", "AGE", "BRACKET", "PRICE", "SUBSIDY", "PAYS", "STATUS")
+                    var table = TextTable("ID", "DATE", "SLOT", "SITE", "DINER", "NAME", "AGE", "BRACKET", "PRICE", "SUBSIDY", "PAYS", "STATUS")
                     for m in page.items {
-                        table.add(String(m.id), m.servedOn.description, m.slot.rawValue, m.siteCode, String(m.dinerID), String(m.age),
-                                  m.bracket, Money(fen: m.priceFen).description, Money(fen: m.subsidyFen).description,
+                        table.add(String(m.id), m.servedOn.description, m.slot.rawValue, m.siteCode, String(m.dinerID), page.dinerNames[m.dinerID] ?? "",
+                                  String(m.age), m.bracket, Money(fen: m.priceFen).description, Money(fen: m.subsidyFen).description,
                                   Money(fen: m.payableFen).description, m.status.rawValue)
                     }
                     print(table.render())
+                    if let day = page.summary {
+                        print("the day: \(day.meals) meals, subsidy \(Money(fen: day.subsidyFen)), paid by diners \(Money(fen: day.payableFen))")
+                    }
                     if let next = page.nextCursor { print("more: --cursor \(next)") }
                 }
             }
