@@ -8,8 +8,8 @@ extension DinerService {
         public let today: QuoteService.Today
     }
 
-    /// Any operator may look up any diner (the subsidy follows the person); the slots
-    /// are those of `siteCode`, else the diner's home site, else all three.
+    /// Any operator may look up any diner (the subsidy follows the person); the slots and the
+    /// price are those of `siteCode`, else the diner's home site, else all three slots and no price.
     public func lookup(residentID: String?, cardNo: String?, siteCode: String? = nil, by actor: Principal) async throws -> Lookup {
         let today = clock.today()
         let clock = self.clock
@@ -30,12 +30,15 @@ extension DinerService {
             }
             let diner = try Self.diner(from: row, clock: clock)
             var slots = Slot.allCases
+            var price: Int?
             if let code = siteCode ?? diner.homeSite,
-               let siteRow = try session.query("SELECT slots FROM site WHERE code = $1", [code]).first {
+               let siteRow = try session.query("SELECT slots, default_price_fen FROM site WHERE code = $1", [code]).first {
                 slots = try siteRow.decode(0, as: TextArray.self).elements.compactMap(Slot.init(rawValue:))
+                price = try siteRow.decode(1)
             }
             let ledger = try store.facts(for: [MealStore.Need(diner: .id(diner.id), siteCode: nil, date: today)], session)
-            return Lookup(diner: DinerView(diner), today: try QuoteService.today(ledger, dinerID: diner.id, on: today, slots: slots))
+            return Lookup(diner: DinerView(diner),
+                          today: try QuoteService.today(ledger, dinerID: diner.id, on: today, slots: slots, priceFen: price))
         }
     }
 }

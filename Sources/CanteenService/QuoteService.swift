@@ -70,12 +70,17 @@ public struct QuoteService: Sendable {
         return try Self.quote(ledger.assess(diner: .id(dinerID), siteCode: nil, slot: slot, priceFen: priceFen, servedOn: date, today: today))
     }
 
-    /// `today: {age, bracket, slots: [{slot, subsidy_fen, already_served}]}` of a diner look-up.
+    /// `today: {age, bracket, slots: [{slot, subsidy_fen, payable_fen, already_served, meal_id}]}`
+    /// of a diner look-up.
     public struct Today: Sendable {
         public struct SlotToday: Sendable {
             public let slot: Slot
             public let subsidyFen: Int
+            /// At the site's default price; `nil` when the site has none (or no site is known).
+            public let payableFen: Int?
             public let alreadyServed: Bool
+            /// The meal already served in this slot today.
+            public let mealID: Int?
         }
 
         public let date: LocalDate
@@ -85,23 +90,27 @@ public struct QuoteService: Sendable {
         public let slots: [SlotToday]
     }
 
-    /// What the diner gets in each of `slots` today, eating them in that order. The price is
-    /// not known before the meal is chosen, so each slot shows the tier's full amount.
-    static func today(_ ledger: MealLedger, dinerID: Int, on date: LocalDate, slots: [Slot]) throws -> Today {
+    /// What the diner gets in each of `slots` today, eating them in that order, at `priceFen` (the
+    /// site's default price). Without one the price is not known before the meal is chosen, so
+    /// each slot shows the tier's full amount and no payable amount.
+    static func today(_ ledger: MealLedger, dinerID: Int, on date: LocalDate, slots: [Slot], priceFen: Int? = nil) throws -> Today {
         guard let diner = ledger.diners[dinerID] else { throw CanteenError.notFound("diner \(dinerID)") }
         var ledger = ledger
         var entries: [Today.SlotToday] = []
         for slot in slots {
-            let assessed = ledger.assess(diner: .id(dinerID), siteCode: nil, slot: slot, priceFen: Money.maximumMealPrice.fen,
+            let assessed = ledger.assess(diner: .id(dinerID), siteCode: nil, slot: slot, priceFen: priceFen ?? Money.maximumMealPrice.fen,
                                          servedOn: date, today: date)
-            let served: Bool
-            if case .duplicate? = assessed.refusal { served = true } else { served = false }
+            var served: MealRef?
+            if case .duplicate(let meal)? = assessed.refusal { served = meal }
             let amount = assessed.refusal == nil && diner.status(on: date) == .active ? assessed.subsidy?.subsidyFen ?? 0 : 0
             if amount > 0 {
                 // Later slots count this one against the daily cap, as if eaten first.
                 ledger.addStoredMeal(id: 0, dinerID: dinerID, servedOn: date, slot: slot, subsidised: true, place: assessed.subsidyPlace)
             }
-            entries.append(Today.SlotToday(slot: slot, subsidyFen: amount, alreadyServed: served))
+            var mealID: Int?
+            if case .stored(let id)? = served { mealID = id }
+            entries.append(Today.SlotToday(slot: slot, subsidyFen: amount, payableFen: priceFen.map { $0 - amount },
+                                           alreadyServed: served != nil, mealID: mealID))
         }
         let years = age(bornOn: diner.birthDate, on: date)
         let bracket = ledger.policies.policy(on: date)?.tier(forAge: years)?.label ?? SubsidyPolicy.noTierBracket

@@ -51,7 +51,10 @@ extension Components.Schemas.DinerLookup {
             value2: .init(today: .init(
                 date: today.date.description, age: today.age, bracket: today.bracket,
                 categories: lookup.diner.diner.categories.held(on: today.date).map(Components.Schemas.Category.init), status: .init(today.status),
-                slots: today.slots.map { .init(slot: .init($0.slot), subsidyFen: $0.subsidyFen, alreadyServed: $0.alreadyServed) })))
+                slots: today.slots.map {
+                    .init(slot: .init($0.slot), subsidyFen: $0.subsidyFen, payableFen: Nullable($0.payableFen), alreadyServed: $0.alreadyServed,
+                          mealId: Nullable($0.mealID))
+                })))
     }
 }
 

@@ -141,7 +141,9 @@ struct DinerCommand: AsyncParsableCommand {
                     print("today \(found.today.date): age \(found.today.age), bracket \(found.today.bracket), \(found.today.status.rawValue)"
                           + (held.isEmpty ? "" : ", " + held.joined(separator: "、")))
                     for slot in found.today.slots {
-                        print("  \(slot.slot.rawValue) (\(slot.slot.chineseLabel)): subsidy \(Money(fen: slot.subsidyFen))" + (slot.alreadyServed ? ", already served" : ""))
+                        print("  \(slot.slot.rawValue) (\(slot.slot.chineseLabel)): subsidy \(Money(fen: slot.subsidyFen))"
+                              + (slot.payableFen.map { ", pays \(Money(fen: $0))" } ?? "")
+                              + (slot.mealID.map { ", already served (meal \($0))" } ?? (slot.alreadyServed ? ", already served" : "")))
                     }
                 }
             }

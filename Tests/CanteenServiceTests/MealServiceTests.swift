@@ -316,7 +316,7 @@ struct MealServiceTests {
             let d = try await Fixtures.diner(services, born: "1946-10-15", serial: 13, card: "Q-1", home: "LY-01")
             let quote = try await services.quotes.quote(dinerID: d.diner.id, servedOn: nil, slot: "lunch", priceFen: 300, by: .testAdmin)
             #expect((quote.age, quote.bracket, quote.subsidyFen, quote.payableFen, quote.eligible, quote.reason) == (80, "80+", 300, 0, true, nil))
-            _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: d.diner.id), by: .testAdmin)
+            let lunch = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: d.diner.id), by: .testAdmin).meal
             let served = try await services.quotes.quote(dinerID: d.diner.id, servedOn: "2026-11-22", slot: "lunch", priceFen: 1000, by: .testAdmin)
             #expect(served.eligible == false)
             #expect(served.reason == "already_served")
@@ -328,6 +328,9 @@ struct MealServiceTests {
             #expect(lookup.today.slots.map(\.slot) == [.lunch, .dinner])
             #expect(lookup.today.slots.map(\.alreadyServed) == [true, false])
             #expect(lookup.today.slots.map(\.subsidyFen) == [0, 400])
+            // At LY-01's price of 10 yuan; the lunch already served names its meal.
+            #expect(lookup.today.slots.map(\.payableFen) == [1000, 600])
+            #expect(lookup.today.slots.map(\.mealID) == [lunch.id, nil])
             let byID = try await services.diners.lookup(residentID: d.diner.residentID.lowercased(), cardNo: nil, by: .testOperator("ELSEWHERE"))
             #expect(byID.diner.diner.id == d.diner.id)
             let count = try await services.db.session { try $0.query("SELECT count(*) FROM meal").first!.decode(0, as: Int.self) }
