@@ -113,7 +113,8 @@ public struct QuoteService: Sendable {
                                            alreadyServed: served != nil, mealID: mealID))
         }
         let years = age(bornOn: diner.birthDate, on: date)
-        let bracket = ledger.policies.policy(on: date)?.tier(forAge: years)?.label ?? SubsidyPolicy.noTierBracket
+        let bracket = ledger.policies.policy(on: date)?.tier(forAge: years, holding: diner.categories(on: date))?.label
+            ?? SubsidyPolicy.noTierBracket
         return Today(date: date, age: years, bracket: bracket, status: diner.status(on: date), slots: entries)
     }
 }

@@ -78,6 +78,9 @@ struct DinerCategoryHTTPTests {
                                                        token: w.op1)
                 #expect(quote.1["bracket"] as? String == "低保" && quote.1["category"] as? String == "dibao" && quote.1["subsidy_fen"] as? Int == 600,
                         "\(quote.3)")
+                // A look-up today names the tier the diner's category earns, as the meal will.
+                let lookup = try await APITests.request(client, .get, "/v1/diners/lookup?card_no=C-1", token: w.op1)
+                #expect((lookup.1["today"] as? [String: Any])?["bracket"] as? String == "低保", "\(lookup.3)")
                 let meal = try await APITests.request(client, .post, "/v1/meals", token: w.op1,
                                                       body: #"{"site_code": "LY-01", "diner_id": \#(w.diner1), "slot": "lunch", "price_fen": 1000, "served_on": "2026-11-20"}"#)
                 #expect(meal.0 == .created, "\(meal.3)")
