@@ -395,7 +395,7 @@ public struct ClaimService: Sendable {
             """, [id]).rows.map { row in
             let subsidy: Int = try row.decode(3)
             return ClaimAdjustment(mealID: try row.decode(0), dinerID: try row.decode(1), servedOn: try row.decode(2), subsidyFen: subsidy,
-                                   operatingFen: try row.decode(4), funding: try FundingColumns(row).funding(subsidyFen: -subsidy).map(\.negated),
+                                   operatingFen: try row.decode(4), funding: try FundingColumns(row).funding().map(\.negated),
                                    reason: try row.decode(5))
         }
         let lineFunding = [FundingShare(.city, try row.decode(19)), FundingShare(.district, try row.decode(20)),
@@ -410,7 +410,7 @@ public struct ClaimService: Sendable {
             operating: OperatingSubsidy.Earned(dinerDays: try row.decode(17), fen: try row.decode(18)),
             adjustmentFen: adjustments.reduce(0) { $0 + $1.totalFen },
             funders: FundingShare.totals(lineFunding + adjustments.flatMap(\.funding)),
-            lines: withLines ? lines : [], adjustments: withLines ? adjustments : [], checks: checks,
+            lines: lines, adjustments: withLines ? adjustments : [], checks: checks,
             rejectReason: try row.decode(10), overrideReason: try row.decode(11),
             builtAt: try stamp(12) ?? "", submittedAt: try stamp(13), approvedAt: try stamp(14), rejectedAt: try stamp(15), paidAt: try stamp(16))
     }

@@ -28,7 +28,7 @@ struct FundingColumns: Sendable, Equatable {
         street = try row.decode("street_fen")
     }
 
-    func funding(subsidyFen: Int) throws -> [FundingShare] {
+    func funding() throws -> [FundingShare] {
         guard let funders else { return [] }
         return try funders.split(separator: ",").map { name in
             let funder = try Funder(stored: String(name))

@@ -328,7 +328,7 @@ public struct MealService: Sendable {
             bracket: try row.decode("bracket"),
             category: try row.decode("category", as: String?.self).map(DinerCategory.init(stored:)),
             subsidyFen: subsidy,
-            funding: try FundingColumns(row).funding(subsidyFen: subsidy),
+            funding: try FundingColumns(row).funding(),
             payableFen: try row.decode("payable_fen"),
             status: try MealStatus(stored: try row.decode("status")),
             claimID: try row.decode("claim_id"),
