@@ -16,6 +16,14 @@ extension APIHandlers {
         return .ok(.init(body: .json(.init(try await services.diners.list(filter, page: try page(query.limit, query.cursor), by: try Caller.current())))))
     }
 
+    func importDiners(_ input: Operations.ImportDiners.Input) async throws -> Operations.ImportDiners.Output {
+        let csv = switch input.body { case .csv(let body): body }
+        let dryRun = input.query.dryRun.map { $0 == ._true || $0 == ._1 } ?? false
+        let report = try await services.dinerImporter.importCSV(try await ContractRoutes.data(csv), homeSite: input.query.homeSite?.nonEmpty,
+                                                                dryRun: dryRun, by: try Caller.current())
+        return .ok(.init(body: .json(.init(report))))
+    }
+
     func getV1DinersLookup(_ input: Operations.GetV1DinersLookup.Input) async throws -> Operations.GetV1DinersLookup.Output {
         let query = input.query
         let lookup = try await services.diners.lookup(residentID: query.residentId?.nonEmpty, cardNo: query.cardNo?.nonEmpty,

@@ -21,6 +21,12 @@ extension APIHandlers {
         return .ok(.init(body: .json(.init(try await services.meals.logBatch(drafts, by: try Caller.current())))))
     }
 
+    func importMeals(_ input: Operations.ImportMeals.Input) async throws -> Operations.ImportMeals.Output {
+        let csv = switch input.body { case .csv(let body): body }
+        let report = try await services.importer.importCSV(try await ContractRoutes.data(csv), siteCode: input.query.siteCode, by: try Caller.current())
+        return .ok(.init(body: .json(.init(report))))
+    }
+
     func getV1Meals(_ input: Operations.GetV1Meals.Input) async throws -> Operations.GetV1Meals.Output {
         let query = input.query
         let filter = try MealService.Filter(parsing: query.siteCode?.nonEmpty, dinerID: query.dinerId, servedOn: query.servedOn, from: query.from?.nonEmpty,

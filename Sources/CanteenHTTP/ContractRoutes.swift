@@ -3,6 +3,7 @@ import CanteenDomain
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Foundation
 import OpenAPIRuntime
 
 /// Where the generated server meets the router: every operation of `openapi.yaml` is registered
@@ -22,28 +23,32 @@ struct ContractRoutes: ServerTransport {
     let router: Router<AppRequestContext>
     let v1: RouterGroup<AuthenticatedContext>
 
-    /// SPEC §3: a body over 1 MiB is `payload_too_large`.
+    /// SPEC §3: a body over 1 MiB is `payload_too_large`; a CSV file to import may hold 10 MiB.
     static let maximumBody = 1 << 20
+    static let maximumFile = 10 << 20
+    /// The operations whose body is a CSV file (its rows answer a NUL themselves).
+    static let fileUploads: Set<String> = ["POST /v1/diners/import", "POST /v1/meals/import"]
 
     func register(_ handler: @escaping Handler, method: HTTPRequest.Method, path: String) throws {
         let declared = try ContractParameters.contract.declared(by: "\(method.rawValue) \(path)")
+        let isFile = Self.fileUploads.contains("\(method.rawValue) \(path)")
         if path.hasPrefix("/v1/") {
             v1.on(RouterPath(String(path.dropFirst("/v1".count))), method: method) { request, context in
-                try await Self.answer(request, context, declared, handler)
+                try await Self.answer(request, context, declared, isFile: isFile, handler)
             }
         } else {
             router.on(RouterPath(path), method: method) { request, context in
-                try await Self.answer(request, context, declared, handler)
+                try await Self.answer(request, context, declared, isFile: isFile, handler)
             }
         }
     }
 
-    static func answer(_ request: Request, _ context: some RequestContext, _ declared: [ContractParameters.Parameter],
+    static func answer(_ request: Request, _ context: some RequestContext, _ declared: [ContractParameters.Parameter], isFile: Bool,
                        _ handler: Handler) async throws -> Response {
         let metadata = ServerRequestMetadata(pathParameters: [String: Substring](context.parameters.map { (String($0.0), $0.1) }) { first, _ in first })
         var head = try ContractParameters.checked(request.head, declared: declared, pathParameters: metadata.pathParameters)
         head.headerFields[.accept] = nil
-        let (response, body) = try await handler(head, try await Self.body(of: request), metadata)
+        let (response, body) = try await handler(head, try await isFile ? Self.file(of: request) : Self.body(of: request), metadata)
         var headers = response.headerFields
         if let type = headers[.contentType], !type.contains("charset"), type.hasPrefix("text/") || type == "application/yaml" {
             headers[.contentType] = type + "; charset=utf-8"
@@ -67,6 +72,24 @@ struct ContractRoutes: ServerTransport {
         guard buffer.readableBytes > 0 else { return nil }
         if buffer.withUnsafeReadableBytes(TextInput.jsonHasNUL) { throw TextInput.nulError }
         return HTTPBody(Array(buffer.readableBytesView))
+    }
+
+    /// A file's body, read whole (at most 10 MiB): nil when empty.
+    static func file(of request: Request) async throws -> HTTPBody? {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maximumFile)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw CanteenError(.payloadTooLarge, "the file is larger than 10 MiB: split it")
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        return HTTPBody(Array(buffer.readableBytesView))
+    }
+
+    /// A file body's bytes (read whole by `file(of:)` already).
+    static func data(_ body: HTTPBody) async throws -> Data {
+        try await Data(collecting: body, upTo: maximumFile)
     }
 }
 

@@ -12,6 +12,7 @@ public struct CanteenServices: Sendable {
     public let meals: MealService
     public let quotes: QuoteService
     public let importer: MealImporter
+    public let dinerImporter: DinerImporter
     public let claims: ClaimService
     public let reports: ReportService
     public let tokens: TokenService
@@ -34,6 +35,7 @@ public struct CanteenServices: Sendable {
         self.meals = MealService(db: db, clock: clock, catalog: catalog)
         self.quotes = QuoteService(db: db, clock: clock, catalog: catalog)
         self.importer = MealImporter(db: db, clock: clock, catalog: catalog)
+        self.dinerImporter = DinerImporter(db: db, clock: clock)
         self.claims = ClaimService(db: db, clock: clock)
         self.reports = ReportService(db: db, clock: clock)
         self.tokens = TokenService(db: db)

@@ -30,17 +30,30 @@ public struct MealImporter: Sendable {
         public let fields: [String]
     }
 
-    public struct Report: Sendable, Encodable {
+    /// One data row's outcome: the meal it created or replayed, or (a duplicate) the meal already
+    /// in its slot; the error of a duplicate or rejected row.
+    public struct Row: Sendable {
+        public enum Status: String, Sendable {
+            case created, replayed, duplicate, rejected
+        }
+
+        public let line: Int
+        public let status: Status
+        public let mealID: Int?
+        public let error: CanteenError?
+    }
+
+    public struct Report: Sendable {
         public var created = 0
         public var replayed = 0
         public var duplicate = 0
         public var rejected = 0
+        /// Every data row, in file order.
+        public var rows: [Row] = []
         public var rejects: [Reject] = []
         public var header: [String] = []
 
         public var summary: String { "created \(created), replayed \(replayed), duplicate \(duplicate), rejected \(rejected)" }
-
-        enum CodingKeys: String, CodingKey { case created, replayed, duplicate, rejected }
     }
 
     public enum Phase: Sendable {
@@ -91,7 +104,14 @@ public struct MealImporter: Sendable {
         let dataRows = records.count
         // Each row's own checks and its request's hash, in parts on every core (the rest of the
         // import is the database's work and the rows' decisions in file order).
-        let checked = Self.check(records, columns: columns, headerCount: report.header.count, siteCode: siteCode, today: today, actor: actor)
+        let headerCount = report.header.count
+        let parsed = records, known = columns
+        let checked = await withCheckedContinuation { done in
+            // CPU work for every core: off the concurrency pool, which serves the other requests.
+            DispatchQueue.global().async {
+                done.resume(returning: Self.check(parsed, columns: known, headerCount: headerCount, siteCode: siteCode, today: today, actor: actor))
+            }
+        }
         var requests: [(line: Int, request: MealRequest)] = []
         var items: [MealStore.Item] = []
         var recordBytes: [Int: Range<Int>] = [:]  // where each checked row lies, to quote it if the database refuses it
@@ -107,6 +127,7 @@ public struct MealImporter: Sendable {
             case .failure(let error):
                 report.rejects.append(Reject(line: record.line, code: error.code.rawValue, detail: error.detail,
                                              fields: Self.masked(record.fields, columns: columns)))
+                report.rows.append(Row(line: record.line, status: .rejected, mealID: nil, error: error))
             }
         }
         records = []
@@ -129,11 +150,23 @@ public struct MealImporter: Sendable {
         for ((line, _), outcome) in zip(requests, outcomes) {
             let error: CanteenError
             switch outcome {
-            case .created: report.created += 1; continue
-            case .replayed: report.replayed += 1; continue
+            case .created(let meal):
+                report.created += 1
+                report.rows.append(Row(line: line, status: .created, mealID: meal.id, error: nil))
+                continue
+            case .replayed(let meal):
+                report.replayed += 1
+                report.rows.append(Row(line: line, status: .replayed, mealID: meal.id, error: nil))
+                continue
             case .refused(let refusal): error = refusal
             }
-            if error.code == .duplicateMeal { report.duplicate += 1 } else { report.rejected += 1 }
+            if error.code == .duplicateMeal {
+                report.duplicate += 1
+                report.rows.append(Row(line: line, status: .duplicate, mealID: error.existingMealID, error: error))
+            } else {
+                report.rejected += 1
+                report.rows.append(Row(line: line, status: .rejected, mealID: nil, error: error))
+            }
             var fields: [String] = []
             if let range = recordBytes[line] {
                 csv.withUnsafeBytes { raw in
@@ -144,6 +177,7 @@ public struct MealImporter: Sendable {
             report.rejects.append(Reject(line: line, code: error.code.rawValue, detail: error.detail, fields: Self.masked(fields, columns: columns)))
         }
         report.rejects.sort { $0.line < $1.line }
+        report.rows.sort { $0.line < $1.line }
         // The promise of the summary line: no row is lost between reading and storing.
         guard report.created + report.replayed + report.duplicate + report.rejected == dataRows else {
             throw CanteenError.internalFailure()
@@ -153,7 +187,7 @@ public struct MealImporter: Sendable {
     }
 
     /// Every record checked (`request`) and hashed as a logged meal, in order; the work is split
-    /// into one part per core. It blocks the calling thread: an import is the CLI's one job.
+    /// into one part per core. It blocks the calling thread.
     static func check(_ records: [CSV.Record], columns: [String: Int], headerCount: Int, siteCode: String, today: LocalDate,
                       actor: Principal) -> [Result<MealStore.Item, CanteenError>] {
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, records.count / 10_000))

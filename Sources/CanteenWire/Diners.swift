@@ -104,3 +104,13 @@ extension DinerPatch {
         cardNo = SitePatch.field(body.cardNo)
     }
 }
+
+extension Components.Schemas.DinerImport {
+    public init(_ report: DinerImporter.Report) {
+        self.init(created: report.created, existing: report.existing, rejected: report.rejected, dryRun: report.dryRun,
+                  rows: report.rows.map { row in
+                      .init(line: row.line, status: .init(rawValue: row.status.rawValue) ?? .rejected, dinerId: Nullable(row.dinerID),
+                            error: Nullable(row.error.map(Components.Schemas.RowError.init)))
+                  })
+    }
+}

@@ -78,3 +78,20 @@ extension MealDraft {
                   clientRef: body.clientRef)
     }
 }
+
+extension Components.Schemas.MealImport {
+    public init(_ report: MealImporter.Report) {
+        self.init(created: report.created, replayed: report.replayed, duplicate: report.duplicate, rejected: report.rejected,
+                  rows: report.rows.map { row in
+                      .init(line: row.line, status: .init(rawValue: row.status.rawValue) ?? .rejected, mealId: Nullable(row.mealID),
+                            error: Nullable(row.error.map(Components.Schemas.RowError.init)))
+                  })
+    }
+}
+
+extension Components.Schemas.RowError {
+    /// A rejected row's error: the SPEC code and what is wrong with the row.
+    public init(_ error: CanteenError) {
+        self.init(code: error.code.rawValue, detail: error.detail)
+    }
+}

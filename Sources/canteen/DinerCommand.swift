@@ -8,7 +8,7 @@ struct DinerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diner",
         abstract: "Elderly diners.",
-        subcommands: [Register.self, List.self, Show.self, Status.self, Category.self, Lookup.self])
+        subcommands: [Register.self, Import.self, List.self, Show.self, Status.self, Category.self, Lookup.self])
 
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a diner (birth date and sex come from the ID number).")
@@ -27,6 +27,43 @@ struct DinerCommand: AsyncParsableCommand {
                     DinerDraft(name: name, residentID: residentId, phone: phone, address: address, community: community,
                                homeSite: homeSite, cardNo: cardNo), by: context.actor)
                 try context.output.show(Components.Schemas.Diner(view)) { DinerCommand.printDetail(view) }
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register the diners of a CSV (header: name, resident_id, phone, address, community, card_no, home_site — or 姓名, 身份证号, 电话, 住址, 社区, 卡号, 所属食堂).",
+            discussion: """
+                Every row is created, existing (its resident ID is already registered; nothing changes) or rejected; \
+                a bad row never stops the file. Rejected rows go to FILE.rejects.csv with their line number and error code. \
+                Running the same file again creates nothing.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The CSV file (UTF-8, BOM allowed).") var file: String
+        @Option(help: "Home site of the rows that name none.") var homeSite: String?
+        @Flag(help: "Report every row's outcome without registering anyone.") var dryRun = false
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                let data = try ImportFile.read(file)
+                let progress = ProgressLine(enabled: !options.json)
+                let report = try await context.services.dinerImporter.importCSV(data, homeSite: homeSite, dryRun: dryRun, by: context.actor) { phase in
+                    switch phase {
+                    case .checking(let rows): progress.show("checked \(rows) rows")
+                    case .storing(let rows): progress.show(dryRun ? "looking up \(rows) diners…" : "registering \(rows) diners…")
+                    case .done: progress.clear()
+                    }
+                }
+                let rejected = report.rows.compactMap { row in
+                    row.error.map { ImportFile.Rejected(line: row.line, code: $0.code.rawValue, detail: $0.detail, fields: row.fields) }
+                }
+                let rejectsFile = try ImportFile.writeRejects(rejected, header: report.header, besides: file)
+                try context.output.show(Components.Schemas.DinerImport(report)) {
+                    if let rejectsFile { print("rejected rows: \(rejectsFile)") }
+                    if dryRun { print("dry run: nobody was registered; these are the outcomes a real run would have") }
+                    print(report.summary)
+                }
             }
         }
     }

@@ -125,13 +125,7 @@ extension MealCommand {
 
         func run() async throws {
             try await CommandContext.run(options) { context in
-                let url = URL(fileURLWithPath: file)
-                let data: Data
-                do {
-                    data = try Data(contentsOf: url, options: .alwaysMapped)
-                } catch {
-                    throw CanteenError.invalidRequest("cannot read \(file)")
-                }
+                let data = try ImportFile.read(file)
                 let progress = ProgressLine(enabled: !options.json)
                 let report = try await context.services.importer.importCSV(data, siteCode: site, by: context.actor) { phase in
                     switch phase {
@@ -140,47 +134,14 @@ extension MealCommand {
                     case .done: progress.clear()
                     }
                 }
-                // FILE.csv → FILE.rejects.csv
-                let stem = file.lowercased().hasSuffix(".csv") ? String(file.dropLast(4)) : file
-                let rejectsURL = URL(fileURLWithPath: stem + ".rejects.csv")
-                if report.rejects.isEmpty {
-                    try? FileManager.default.removeItem(at: rejectsURL)
-                } else {
-                    var text = CSV.byteOrderMark + CSV.line(["line", "error", "detail"] + report.header.map(CSV.Cell.text))
-                    for reject in report.rejects {
-                        text += CSV.line([.count(reject.line), .text(reject.code), .text(reject.detail)] + reject.fields.map(CSV.Cell.text))
-                    }
-                    do {
-                        try text.write(to: rejectsURL, atomically: true, encoding: .utf8)
-                    } catch {
-                        throw CanteenError.invalidRequest("cannot write \(rejectsURL.path)")
-                    }
-                }
-                let summary = ImportSummary(report: report, rejectsFile: report.rejects.isEmpty ? nil : rejectsURL.path)
-                try context.output.show(summary) {
-                    if let path = summary.rejectsFile { print("rejected and duplicate rows: \(path)") }
+                let rejectsFile = try ImportFile.writeRejects(
+                    report.rejects.map { ImportFile.Rejected(line: $0.line, code: $0.code, detail: $0.detail, fields: $0.fields) },
+                    header: report.header, besides: file)
+                try context.output.show(Components.Schemas.MealImport(report)) {
+                    if let rejectsFile { print("rejected and duplicate rows: \(rejectsFile)") }
                     print(report.summary)
                 }
             }
-        }
-    }
-
-    struct ImportSummary: Encodable {
-        let report: MealImporter.Report
-        let rejectsFile: String?
-
-        enum CodingKeys: String, CodingKey {
-            case created, replayed, duplicate, rejected
-            case rejectsFile = "rejects_file"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(report.created, forKey: .created)
-            try c.encode(report.replayed, forKey: .replayed)
-            try c.encode(report.duplicate, forKey: .duplicate)
-            try c.encode(report.rejected, forKey: .rejected)
-            try c.encode(rejectsFile, forKey: .rejectsFile)
         }
     }
 }

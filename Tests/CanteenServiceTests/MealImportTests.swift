@@ -58,6 +58,11 @@ struct MealImportTests {
             #expect(report.summary == "created 6, replayed 1, duplicate 2, rejected 13")
             #expect(report.rejects.first { $0.line == 6 }?.detail.contains("meal \(existing.id)") == true)
             #expect(report.rejects.first { $0.line == 5 }?.detail.contains("line 4") == true)
+            // Every data row has one outcome, in file order: what the HTTP import answers.
+            #expect(report.rows.map(\.line) == Array(2...23))
+            #expect(report.rows.first { $0.line == 6 }.map { ($0.status, $0.mealID) } ?? (.created, nil) == (.duplicate, existing.id))
+            #expect(report.rows.first { $0.line == 9 }?.error?.code == .invalidResidentID)
+            #expect(report.rows.filter { $0.status == .created }.compactMap(\.mealID).count == 6)
 
             let meals = try await services.meals.list(.init(siteCode: "LY-01"), by: .testAdmin).items
             #expect(meals.count == 6)

@@ -1,0 +1,342 @@
+import CanteenDomain
+import Dispatch
+import Foundation
+import Postgres
+
+/// Bulk registration (SPEC §2.7): the spreadsheet a village committee hands over, as a CSV.
+///
+/// Every row gets exactly one outcome — `created`, `existing` (its resident ID is registered;
+/// nothing changes) or `rejected` with its code — and a bad row never stops the file. Each row's
+/// own content is checked by `DinerDraft.validated`, as for `POST /v1/diners`; the file's resident
+/// IDs, cards and home sites are then looked up in one statement, and the new diners (with their
+/// status and an audit row each) are written in one statement. A dry run reads the same facts
+/// and writes nothing.
+public struct DinerImporter: Sendable {
+    let db: Database
+    let clock: BusinessClock
+
+    init(db: Database, clock: BusinessClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    public enum Status: String, Sendable {
+        case created, existing, rejected
+    }
+
+    /// One data row's outcome. `fields` are the row as read, the resident ID masked (for a rejects file).
+    public struct Row: Sendable {
+        public let line: Int
+        public var status: Status
+        public var dinerID: Int?
+        public var error: CanteenError?
+        public let fields: [String]
+    }
+
+    public struct Report: Sendable {
+        public var rows: [Row] = []
+        public var header: [String] = []
+        public var dryRun = false
+
+        public var created: Int { rows.count(where: { $0.status == .created }) }
+        public var existing: Int { rows.count(where: { $0.status == .existing }) }
+        public var rejected: Int { rows.count(where: { $0.status == .rejected }) }
+        public var summary: String { "created \(created), existing \(existing), rejected \(rejected)" }
+    }
+
+    public enum Phase: Sendable {
+        case checking(rows: Int)
+        case storing(rows: Int)
+        case done
+    }
+
+    /// The columns a file may name, in English or as a village committee's spreadsheet does.
+    static let columnNames: [String: String] = [
+        "name": "name", "姓名": "name",
+        "resident_id": "resident_id", "身份证号": "resident_id", "身份证号码": "resident_id",
+        "phone": "phone", "电话": "phone", "联系电话": "phone",
+        "address": "address", "住址": "address",
+        "community": "community", "社区": "community",
+        "card_no": "card_no", "卡号": "card_no",
+        "home_site": "home_site", "所属食堂": "home_site",
+    ]
+
+    /// Registers the diners of `csv`. `homeSite` is the home site of rows that name none (an
+    /// operator of one site: that site, as for a single registration).
+    public func importCSV(_ csv: Data, homeSite defaultHome: String? = nil, dryRun: Bool = false, by actor: Principal,
+                          progress: @escaping @Sendable (Phase) -> Void = { _ in }) async throws -> Report {
+        try actor.require(.admin, .operator)
+        var home = defaultHome?.trimmingWhitespace().nonEmpty
+        if let code = home {
+            guard Site.isValidCode(code) else { throw CanteenError.validation([FieldError(field: "home_site", message: "is not a site code")]) }
+            try actor.requireSite(code)
+        } else if actor.isOperator, actor.siteCodes.count == 1 {
+            home = actor.siteCodes.first
+        }
+        if let code = home, try await !siteExists(code) {
+            throw CanteenError.validation([FieldError(field: "home_site", message: "site \(code) does not exist")])
+        }
+        let today = clock.today()
+        var report = Report()
+        report.dryRun = dryRun
+        var candidates: [(row: Int, diner: DinerDraft.Valid)] = []
+        let file = try Self.read(csv)
+        report.header = file.header
+        report.rows.reserveCapacity(file.records.count)
+        for record in file.records {
+            let count = report.rows.count
+            if count > 0, count % 20_000 == 0 { progress(.checking(rows: count)) }
+            let outcome = Self.check(record, columns: file.columns, headerCount: file.header.count, defaultHome: home, today: today, actor: actor)
+            let fields = Self.masked(record.fields, column: file.columns["resident_id"])
+            switch outcome {
+            case .success(let valid):
+                candidates.append((report.rows.count, valid))
+                report.rows.append(Row(line: record.line, status: .created, fields: fields))
+            case .failure(let error):
+                report.rows.append(Row(line: record.line, status: .rejected, error: error, fields: fields))
+            }
+        }
+        progress(.storing(rows: candidates.count))
+        let clock = self.clock, checked = candidates
+        let decided: [(row: Int, status: Status, dinerID: Int?, error: CanteenError?)]
+        if dryRun {
+            decided = try await db.session { session in try Self.decide(checked, session).map { ($0.row, $0.status, $0.dinerID, $0.error) } }
+        } else {
+            decided = try await db.transaction { session in try Self.register(checked, actor: actor, session, clock: clock) }
+        }
+        for outcome in decided {
+            report.rows[outcome.row].status = outcome.status
+            report.rows[outcome.row].dinerID = outcome.dinerID
+            report.rows[outcome.row].error = outcome.error
+        }
+        progress(.done)
+        return report
+    }
+
+    private func siteExists(_ code: String) async throws -> Bool {
+        try await db.session { session in try !session.query("SELECT 1 FROM site WHERE code = $1", [code]).isEmpty }
+    }
+
+    /// Reads the header (English or Chinese names, unknown ones ignored) and every data record.
+    static func read(_ csv: Data) throws -> (header: [String], columns: [String: Int], records: [CSV.Record]) {
+        var columns: [String: Int]?
+        var headerError: CanteenError?
+        var header: [String] = []
+        var records: [CSV.Record] = []
+        csv.withUnsafeBytes { raw in
+            CSV.parse(raw.bindMemory(to: UInt8.self)) { record in
+                guard headerError == nil else { return }
+                guard columns != nil else {
+                    header = record.fields.map { $0.trimmingWhitespace() }
+                    var found: [String: Int] = [:]
+                    for (i, name) in header.enumerated() {
+                        guard let column = columnNames[name.lowercased()], found[column] == nil else { continue }
+                        found[column] = i
+                    }
+                    if found["name"] == nil || found["resident_id"] == nil {
+                        headerError = CanteenError.invalidRequest(
+                            "the header must name a name (姓名) and a resident_id (身份证号) column; it names: \(header.joined(separator: ", "))")
+                    }
+                    columns = found
+                    return
+                }
+                records.append(record)
+            }
+        }
+        if let headerError { throw headerError }
+        guard let columns else { throw CanteenError.invalidRequest("the file is empty: it needs a header row") }
+        return (header, columns, records)
+    }
+
+    /// One row's own content, checked as `POST /v1/diners` checks a body.
+    static func check(_ record: CSV.Record, columns: [String: Int], headerCount: Int, defaultHome: String?, today: LocalDate,
+                      actor: Principal) -> Result<DinerDraft.Valid, CanteenError> {
+        guard record.fields.count <= headerCount else {
+            return .failure(.invalidRequest("the row has \(record.fields.count) fields, the header \(headerCount)"))
+        }
+        guard !record.fields.contains(where: { $0.utf8.contains(0) }) else {
+            return .failure(.invalidRequest("a field holds a NUL character"))
+        }
+        func field(_ name: String) -> String? {
+            guard let i = columns[name], i < record.fields.count else { return nil }
+            return record.fields[i].trimmingWhitespace().nonEmpty
+        }
+        guard let residentID = field("resident_id") else {
+            return .failure(.invalidRequest("resident_id is empty", field: "resident_id"))
+        }
+        let draft = DinerDraft(name: field("name"), residentID: residentID, phone: field("phone"), address: field("address"),
+                               community: field("community"), homeSite: field("home_site") ?? defaultHome, cardNo: field("card_no"))
+        do {
+            let valid = try draft.validated(today: today)
+            if let site = valid.homeSite { try actor.requireSite(site) }
+            return .success(valid)
+        } catch let error as CanteenError {
+            return .failure(error)
+        } catch {
+            return .failure(.invalidRequest("unreadable row"))
+        }
+    }
+
+    static func masked(_ fields: [String], column: Int?) -> [String] {
+        guard let i = column, i < fields.count else { return fields }
+        var out = fields
+        out[i] = ResidentID.mask(fields[i].trimmingWhitespace())
+        return out
+    }
+
+    /// A checked row's outcome against the registered diners and the rows before it.
+    struct Decision {
+        let row: Int
+        let status: Status
+        let dinerID: Int?
+        let error: CanteenError?
+        /// The row to create, or for an in-file repeat of its resident ID, the row it repeats.
+        var createdRow: Int?
+    }
+
+    /// Decides every checked row in file order: a registered resident ID is `existing`, a card
+    /// that belongs to another diner (or to an earlier row) is `duplicate_card_no`, a home site
+    /// that does not exist is `validation_failed`; within the file the first row wins.
+    static func decide(_ candidates: [(row: Int, diner: DinerDraft.Valid)], _ session: Session) throws -> [Decision] {
+        guard !candidates.isEmpty else { return [] }
+        let residentIDs = Set(candidates.map(\.diner.residentID.value))
+        let cards = Set(candidates.compactMap(\.diner.cardNo))
+        let homes = Set(candidates.compactMap(\.diner.homeSite))
+        var registered: [String: Int] = [:]
+        var cardOwner: [String: Int] = [:]
+        var sites = Set<String>()
+        for row in try session.query("""
+            SELECT 'diner' AS kind, id, resident_id AS a, card_no AS b FROM diner
+            WHERE resident_id = ANY ($1::text[]) OR card_no = ANY ($2::text[])
+            UNION ALL
+            SELECT 'site', NULL, code, NULL FROM site WHERE code = ANY ($3::text[])
+            """, [TextArray(residentIDs.sorted()), TextArray(cards.sorted()), TextArray(homes.sorted())]).rows {
+            if try row.decode("kind", as: String.self) == "site" {
+                sites.insert(try row.decode("a"))
+                continue
+            }
+            let id: Int = try row.decode("id")
+            registered[try row.decode("a")] = id
+            if let card: String = try row.decode("b") { cardOwner[card] = id }
+        }
+        var firstRow: [String: Int] = [:]  // resident ID → the file's row that registers it
+        var cardRow: [String: Int] = [:]
+        var decisions: [Decision] = []
+        decisions.reserveCapacity(candidates.count)
+        for (row, diner) in candidates {
+            let residentID = diner.residentID.value
+            if let id = registered[residentID] {
+                decisions.append(Decision(row: row, status: .existing, dinerID: id, error: nil))
+            } else if let first = firstRow[residentID] {
+                decisions.append(Decision(row: row, status: .existing, dinerID: nil, error: nil, createdRow: first))
+            } else if let card = diner.cardNo, let owner = cardOwner[card] {
+                decisions.append(Decision(row: row, status: .rejected, dinerID: nil,
+                                          error: CanteenError(.duplicateCardNo, "card \(card) already belongs to diner \(owner)", existingDinerID: owner)))
+            } else if let card = diner.cardNo, cardRow[card] != nil {
+                decisions.append(Decision(row: row, status: .rejected, dinerID: nil,
+                                          error: CanteenError(.duplicateCardNo, "card \(card) is already on an earlier row of this file")))
+            } else if let site = diner.homeSite, !sites.contains(site) {
+                decisions.append(Decision(row: row, status: .rejected, dinerID: nil,
+                                          error: .validation([FieldError(field: "home_site", message: "site \(site) does not exist")])))
+            } else {
+                firstRow[residentID] = row
+                if let card = diner.cardNo { cardRow[card] = row }
+                decisions.append(Decision(row: row, status: .created, dinerID: nil, error: nil, createdRow: row))
+            }
+        }
+        return decisions
+    }
+
+    /// Decides and writes the rows to create, a few passes at most: a diner a concurrent
+    /// registration created meanwhile is left out by the insert and decided again.
+    static func register(_ candidates: [(row: Int, diner: DinerDraft.Valid)], actor: Principal, _ session: Session,
+                         clock: BusinessClock) throws -> [(row: Int, status: Status, dinerID: Int?, error: CanteenError?)] {
+        var done: [Int: (status: Status, dinerID: Int?, error: CanteenError?)] = [:]
+        var created: [Int: Int] = [:]  // row → new diner id
+        var pending = candidates
+        for _ in 0..<3 where !pending.isEmpty {
+            let decisions = try decide(pending, session)
+            let byRow = Dictionary(uniqueKeysWithValues: pending.map { ($0.row, $0.diner) })
+            let toCreate = decisions.filter { $0.status == .created }.compactMap { d in byRow[d.row].map { (d.row, $0) } }
+            let stored = try insert(toCreate, actor: actor, session, clock: clock)
+            created.merge(stored) { first, _ in first }
+            var again: [(row: Int, diner: DinerDraft.Valid)] = []
+            for decision in decisions {
+                switch decision.status {
+                case .created where created[decision.row] == nil:
+                    if let diner = byRow[decision.row] { again.append((decision.row, diner)) }
+                case .created:
+                    done[decision.row] = (.created, created[decision.row], nil)
+                case .existing:
+                    // An in-file repeat names the diner its first row created (decided after it, below).
+                    done[decision.row] = (.existing, decision.dinerID ?? decision.createdRow.flatMap { created[$0] }, nil)
+                    if decision.dinerID == nil, let first = decision.createdRow, created[first] == nil, let diner = byRow[decision.row] {
+                        again.append((decision.row, diner))
+                    }
+                case .rejected:
+                    done[decision.row] = (.rejected, nil, decision.error)
+                }
+            }
+            pending = again
+        }
+        guard pending.isEmpty else {
+            throw PostgresError(kind: .server, sqlState: .serializationFailure, serverMessage: "registrations kept conflicting")
+        }
+        return done.map { ($0.key, $0.value.status, $0.value.dinerID, $0.value.error) }
+    }
+
+    /// Inserts the diners, their `active` status and an audit row each; answers row → diner id of
+    /// those stored (a concurrent registration of the same resident ID or card leaves a row out).
+    static func insert(_ rows: [(row: Int, diner: DinerDraft.Valid)], actor: Principal, _ session: Session,
+                       clock: BusinessClock) throws -> [Int: Int] {
+        guard !rows.isEmpty else { return [:] }
+        let diners = rows.map(\.diner)
+        let result = try session.query("""
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                    WITH ORDINALITY AS i (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no, ord)
+            ),
+            inserted AS (
+                INSERT INTO diner (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no)
+                SELECT name, resident_id, sex, birth_date, phone, address, community, home_site, card_no FROM input ORDER BY ord
+                ON CONFLICT DO NOTHING
+                RETURNING id, resident_id, registered_at
+            ),
+            statuses AS (
+                INSERT INTO diner_status (diner_id, effective_on, status, recorded_by)
+                SELECT id, '1900-01-01', 'active', $10 FROM inserted
+            )
+            SELECT id, resident_id, registered_at FROM inserted ORDER BY id
+            """, [TextArray(diners.map(\.name)), TextArray(diners.map(\.residentID.value)), TextArray(diners.map(\.residentID.sex.rawValue)),
+                  TextArray(diners.map(\.residentID.birthDate.description)), NullableTextArray(diners.map(\.phone)),
+                  NullableTextArray(diners.map(\.address)), NullableTextArray(diners.map(\.community)),
+                  NullableTextArray(diners.map(\.homeSite)), NullableTextArray(diners.map(\.cardNo)), actor.name])
+        let rowOf = Dictionary(rows.map { ($0.diner.residentID.value, $0) }) { first, _ in first }
+        var stored: [Int: Int] = [:]
+        var details: [(id: Int, detail: String)] = []
+        details.reserveCapacity(result.count)
+        let encoder = JSONCoding.encoder()
+        for row in result.rows {
+            let id: Int = try row.decode("id")
+            guard let entry = rowOf[try row.decode("resident_id", as: String.self)] else { continue }
+            stored[entry.row] = id
+            let d = entry.diner
+            let diner = Diner(id: id, name: d.name, residentID: d.residentID.value, sex: d.residentID.sex, birthDate: d.residentID.birthDate,
+                              phone: d.phone, address: d.address, community: d.community, homeSite: d.homeSite, cardNo: d.cardNo,
+                              status: .active, registeredAt: clock.timestamp(try row.decode("registered_at", as: Date.self)))
+            details.append((id, String(decoding: try encoder.encode(DinerAuditRecord(diner)), as: UTF8.self)))
+        }
+        if !details.isEmpty {
+            try session.query("""
+                INSERT INTO audit_log (actor, action, entity, entity_id, detail)
+                SELECT $1, 'diner.create', 'diner', id::text, detail::jsonb FROM unnest($2::bigint[], $3::text[]) AS a (id, detail) ORDER BY id
+                """, [actor.name, IntArray(details.map(\.id)), TextArray(details.map(\.detail))])
+        }
+        return stored
+    }
+}
+
+extension String {
+    /// Nil when empty.
+    var nonEmpty: String? { isEmpty ? nil : self }
+}
