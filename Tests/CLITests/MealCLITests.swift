@@ -116,6 +116,46 @@ struct MealCLITests {
             let summary = try json(second.stdout)
             #expect(summary["created"] as? Int == 0)
             #expect(summary["replayed"] as? Int == 2)
+            // --json is the object POST /v1/meals/import answers: every row's outcome.
+            let rows = try #require(summary["rows"] as? [[String: Any]])
+            #expect(rows.map { $0["status"] as? String } == ["replayed", "duplicate", "rejected", "replayed"])
+        }
+    }
+
+    @Test func dinerImportRegistersASpreadsheetAndWritesItsRejects() async throws {
+        try await TestDatabase.withPool { _, name in
+            let cli = CLIRunner(databaseURL: try TestDatabase.connectionString(database: name))
+            _ = try await cli.run("site", "add", "--code", "LY-01", "--name", "馨颐", "--kind", "community_center", "--street", "柳园街道",
+                                  "--opens-on", "2022-09-01", "--price-fen", "1000")
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("diners-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let file = folder.appendingPathComponent("村委会名单.csv")
+            let other = Fixtures.residentID(born: LocalDate(iso: "1950-01-02")!, serial: 2)
+            try """
+                \u{FEFF}姓名,身份证号,社区
+                王某某,\(Self.residentID),东关社区
+                李某某,371502194503151235,东关社区
+                张某某,\(other),东关社区
+
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let dry = try await cli.run("diner", "import", file.path, "--home-site", "LY-01", "--dry-run")
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(dry.stdout.split(separator: "\n").last == "created 2, existing 0, rejected 1")
+            #expect(try await cli.run("diner", "list", "--json").stdout.contains("王某某") == false)
+
+            let first = try await cli.run("diner", "import", file.path, "--home-site", "LY-01")
+            #expect(first.stdout.split(separator: "\n").last == "created 2, existing 0, rejected 1", "\(first.stderr)")
+            let rejects = try String(contentsOf: folder.appendingPathComponent("村委会名单.rejects.csv"), encoding: .utf8)
+            let records = CSV.records(rejects)
+            #expect(records.first?.fields == ["line", "error", "detail", "姓名", "身份证号", "社区"])
+            #expect(records.dropFirst().map { [$0.fields[0], $0.fields[1], $0.fields[4]] } == [["3", "invalid_resident_id", ResidentID.mask("371502194503151235")]])
+
+            let again = try await cli.run("diner", "import", file.path, "--json")
+            let summary = try json(again.stdout)
+            #expect(summary["created"] as? Int == 0 && summary["existing"] as? Int == 2 && summary["rejected"] as? Int == 1)
+            let listed = try json(try await cli.run("diner", "list", "--json").stdout)["items"] as? [[String: Any]]
+            #expect(listed?.compactMap { $0["home_site"] as? String } == ["LY-01", "LY-01"])
         }
     }
 
