@@ -7,7 +7,7 @@ Each figure is a ratio against a baseline measured in the same run on the same m
 absolute times on a shared 2-core machine are noise, ratios much less so.
 
     bench/run.py [--rows 300000] [--counter 55000] [--meals 10000000] [--site-meals 82000] [--seconds 10]
-                 [--only http,import,claims,policy]
+                 [--only http,import,claims,policy,diners]
 """
 import argparse
 import datetime
@@ -104,6 +104,14 @@ def goals(figures):
     except KeyError:
         pass
     try:
+        d = figures.get("diners")
+        if d:
+            rows.append(("15", f"`canteen diner import` of {_fmt(d['rows'])} diners ÷ `\\copy` of the same stored diners into a diner-shaped table",
+                         f"{_fmt(d['import_rows_per_s'])} / {_fmt(d['copy_rows_per_s'])} rows/s = {d['import_to_copy']:.2f}",
+                         "≥ 0.5 (the meal import's class)", d["import_to_copy"] >= 0.5))
+    except KeyError:
+        pass
+    try:
         if h:
             rows.append(("6", "server memory under load", f"{h['rss_after_load_mib']} MiB", "≤ 150 MiB", h["rss_after_load_mib"] <= 150))
         if i:
@@ -178,6 +186,15 @@ def markdown(result):
                   f"| baseline: `\\copy` of the same stored meals into `LIKE meal INCLUDING ALL` | {_fmt(p['copy_age_only_rows_per_s'])} rows/s | "
                   f"{_fmt(p['copy_category_rows_per_s'])} rows/s | |",
                   f"| the import ÷ its baseline | {p['import_to_copy_age_only']} | {p['import_to_copy_category']} | {p['import_to_copy_ratio']} |", ""]
+    if "diners" in f and "import_to_copy" in f["diners"]:
+        d = f["diners"]
+        lines += [f"Bulk registration (`bench/diners.sh`, {d['rows']:,} diners, a fresh database each round; `{d['summary']}`):", "",
+                  f"Measured {d.get('measured_at', result['date'])}.", "",
+                  "| figure | value |", "| --- | --- |",
+                  f"| `canteen diner import` (diner, status and audit row each) | {d['import_s']} s = {_fmt(d['import_rows_per_s'])} rows/s |",
+                  f"| the same file with `--dry-run` (every row decided, nothing written) | {d['dry_run_s']} s = {_fmt(d['dry_run_rows_per_s'])} rows/s |",
+                  f"| baseline: `\\copy` of the stored diners into `LIKE diner INCLUDING ALL` | {d['copy_s']} s = {_fmt(d['copy_rows_per_s'])} rows/s |",
+                  f"| import ÷ baseline | {d['import_to_copy']} |", ""]
     lines += ["Commands:", "", "```sh"] + result["commands"] + ["```"]
     return "\n".join(lines)
 
@@ -188,8 +205,9 @@ def main():
     parser.add_argument("--counter", type=int, default=int(os.environ.get("BENCH_COUNTER_MEALS") or 55000))
     parser.add_argument("--meals", type=int, default=int(os.environ.get("BENCH_MEALS") or 10000000))
     parser.add_argument("--site-meals", type=int, default=int(os.environ.get("BENCH_SITE_MEALS") or 82000))
+    parser.add_argument("--diners", type=int, default=int(os.environ.get("BENCH_DINERS") or 100000))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS") or 10))
-    parser.add_argument("--only", default="http,import,claims,policy")
+    parser.add_argument("--only", default="http,import,claims,policy,diners")
     parser.add_argument("--canteen", default=os.environ.get("CANTEEN_BIN"))
     args = parser.parse_args()
     env = dict(os.environ)
@@ -199,19 +217,20 @@ def main():
     json_path = os.path.join(ROOT, "docs/benchmarks.json")
     # With --only, the other benchmarks keep their figures (and commands) from the last full run.
     previous = {}
-    if set(wanted) != {"http", "import", "claims", "policy"} and os.path.exists(json_path):
+    if set(wanted) != {"http", "import", "claims", "policy", "diners"} and os.path.exists(json_path):
         with open(json_path) as f:
             previous = json.load(f)
     figures, commands = dict(previous.get("figures", {})), dict(previous.get("command_of", {}))
     for name, command in (("http", ["bench/http.sh", str(args.seconds)]),
                           ("import", ["bench/import.sh", str(args.rows), str(args.counter)]),
                           ("claims", ["bench/claims.sh", str(args.meals), str(args.site_meals)]),
-                          ("policy", ["bench/policy.sh", str(args.seconds)])):
+                          ("policy", ["bench/policy.sh", str(args.seconds)]),
+                          ("diners", ["bench/diners.sh", str(args.diners)])):
         if name in wanted:
             commands[name] = " ".join(command)
             figures[name] = run(command, env)
             figures[name]["measured_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    order = [name for name in ("http", "import", "claims", "policy") if name in commands]
+    order = [name for name in ("http", "import", "claims", "policy", "diners") if name in commands]
     result = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "commit": commit(), "machine": machine(), "commands": ["make db"] + [commands[n] for n in order], "command_of": commands,
               "figures": figures,

@@ -197,12 +197,19 @@ public struct Claim: Sendable, Equatable {
     public let approvedAt: String?
     public let rejectedAt: String?
     public let paidAt: String?
+    /// SPEC §2.9: every build, rebuild and transition, oldest first.
+    public let events: [ClaimEvent]
+    public let approvalComment: String?
+    /// The payment voucher's number and the day it was paid.
+    public let paymentReference: String?
+    public let paidOn: LocalDate?
 
     public init(id: Int, siteCode: String, siteName: String, street: String, month: YearMonth, status: ClaimStatus,
                 meals: Int, diners: Int, subsidyFen: Int, operating: OperatingSubsidy.Earned = .none, adjustmentFen: Int,
                 funders: [FundingShare] = [], lines: [ClaimLine],
                 adjustments: [ClaimAdjustment], checks: [ClaimCheck], rejectReason: String?, overrideReason: String?,
-                builtAt: String, submittedAt: String?, approvedAt: String?, rejectedAt: String?, paidAt: String?) {
+                builtAt: String, submittedAt: String?, approvedAt: String?, rejectedAt: String?, paidAt: String?,
+                events: [ClaimEvent] = [], approvalComment: String? = nil, paymentReference: String? = nil, paidOn: LocalDate? = nil) {
         self.id = id
         self.siteCode = siteCode
         self.siteName = siteName
@@ -225,6 +232,10 @@ public struct Claim: Sendable, Equatable {
         self.approvedAt = approvedAt
         self.rejectedAt = rejectedAt
         self.paidAt = paidAt
+        self.events = events
+        self.approvalComment = approvalComment
+        self.paymentReference = paymentReference
+        self.paidOn = paidOn
     }
 
     /// SPEC §2.9: the meals' subsidy, the operating subsidy and the (negative) adjustments.
@@ -241,5 +252,59 @@ public struct ClaimView: Sendable {
     public init(_ claim: Claim, detailed: Bool = true) {
         self.claim = claim
         self.detailed = detailed
+    }
+}
+
+extension ClaimEvent.Action {
+    public init(_ action: ClaimAction) {
+        switch action {
+        case .submit: self = .submit
+        case .approve: self = .approve
+        case .reject: self = .reject
+        case .pay: self = .pay
+        }
+    }
+}
+
+extension ClaimEvent.Action {
+    /// As the form prints the claim's history.
+    public var chineseLabel: String {
+        switch self {
+        case .build: "生成"
+        case .rebuild: "重新生成"
+        case .submit: "申报"
+        case .approve: "审核通过"
+        case .reject: "退回"
+        case .pay: "拨付"
+        }
+    }
+}
+
+/// One step of a claim's history (SPEC §2.9).
+public struct ClaimEvent: Sendable, Equatable {
+    public enum Action: String, Sendable, CaseIterable {
+        case build, rebuild, submit, approve, reject, pay
+    }
+
+    public let at: String
+    public let actor: String
+    public let action: Action
+    /// A rejection's reason, or the override reason a submission gave for its blocking checks.
+    public let reason: String?
+    /// An approval's comment.
+    public let comment: String?
+    /// A payment's voucher number and date.
+    public let reference: String?
+    public let paidOn: LocalDate?
+
+    public init(at: String, actor: String, action: Action, reason: String? = nil, comment: String? = nil, reference: String? = nil,
+                paidOn: LocalDate? = nil) {
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.reason = reason
+        self.comment = comment
+        self.reference = reference
+        self.paidOn = paidOn
     }
 }

@@ -186,3 +186,16 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
         try container.encode(description)
     }
 }
+
+extension LocalDate {
+    /// As a form for officials prints a date: 2026年12月1日.
+    public var chinese: String { "\(year)年\(month)月\(day)日" }
+
+    /// An RFC 3339 timestamp of the service (`2026-12-01T14:05:09+08:00`) as a form prints it:
+    /// 2026年12月1日 14:05. Any other text is printed as it is.
+    public static func chineseTimestamp(_ timestamp: String) -> String {
+        guard timestamp.count >= 16, let date = LocalDate(iso: String(timestamp.prefix(10))) else { return timestamp }
+        let time = timestamp.dropFirst(11).prefix(5)
+        return "\(date.chinese) \(time)"
+    }
+}

@@ -53,6 +53,8 @@ public enum TextLimits {
     public static let phone = 32
     public static let reason = 500
     public static let label = 16
+    /// A payment voucher number.
+    public static let paymentReference = 64
 }
 
 extension String {

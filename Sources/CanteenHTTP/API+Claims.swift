@@ -40,11 +40,14 @@ extension APIHandlers {
     }
 
     func approveClaim(_ input: Operations.ApproveClaim.Input) async throws -> Operations.ApproveClaim.Output {
-        .ok(.init(body: .json(.init(ClaimView(try await transition(input.path.id, .approve))))))
+        let comment = input.body.map { switch $0 { case .json(let body): body.comment } } ?? nil
+        return .ok(.init(body: .json(.init(ClaimView(try await transition(input.path.id, .approve, ClaimService.Note(comment: comment)))))))
     }
 
     func payClaim(_ input: Operations.PayClaim.Input) async throws -> Operations.PayClaim.Output {
-        .ok(.init(body: .json(.init(ClaimView(try await transition(input.path.id, .pay))))))
+        let body = input.body.map { switch $0 { case .json(let body): body } }
+        let note = ClaimService.Note(reference: body?.reference, paidOn: body?.paidOn)
+        return .ok(.init(body: .json(.init(ClaimView(try await transition(input.path.id, .pay, note))))))
     }
 
     func rejectClaim(_ input: Operations.RejectClaim.Input) async throws -> Operations.RejectClaim.Output {
@@ -54,7 +57,11 @@ extension APIHandlers {
     }
 
     private func transition(_ id: Int, _ action: ClaimAction, reason: String? = nil) async throws -> Claim {
-        try await services.claims.transition(try positiveID(id), action, reason: reason, by: try Caller.current())
+        try await transition(id, action, ClaimService.Note(reason: reason))
+    }
+
+    private func transition(_ id: Int, _ action: ClaimAction, _ note: ClaimService.Note) async throws -> Claim {
+        try await services.claims.transition(try positiveID(id), action, note, by: try Caller.current())
     }
 
     func getV1ReportsMonthly(_ input: Operations.GetV1ReportsMonthly.Input) async throws -> Operations.GetV1ReportsMonthly.Output {

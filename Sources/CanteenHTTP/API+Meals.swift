@@ -45,8 +45,9 @@ extension APIHandlers {
 
     func getV1SubsidyQuote(_ input: Operations.GetV1SubsidyQuote.Input) async throws -> Operations.GetV1SubsidyQuote.Output {
         let query = input.query
-        let quote = try await services.quotes.quote(dinerID: query.dinerId, servedOn: query.servedOn?.nonEmpty, slot: query.slot.rawValue,
-                                                    priceFen: query.priceFen, by: try Caller.current())
+        let quote = try await services.quotes.quote(dinerID: query.dinerId, residentID: query.residentId?.nonEmpty, cardNo: query.cardNo?.nonEmpty,
+                                                    siteCode: query.siteCode?.nonEmpty, servedOn: query.servedOn?.nonEmpty,
+                                                    slot: query.slot.rawValue, priceFen: query.priceFen, by: try Caller.current())
         return .ok(.init(body: .json(.init(quote))))
     }
 }

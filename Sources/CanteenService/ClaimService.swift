@@ -58,8 +58,12 @@ public struct ClaimService: Sendable {
             if status.closesPeriod {
                 throw CanteenError(.periodClosed, "the claim for \(siteCode) \(month) is already \(status.rawValue)")
             }
-            try session.query("UPDATE claim SET status = 'draft', reject_reason = NULL, override_reason = NULL, built_at = now() WHERE id = $1", [id])
+            // A rejected claim built again is a draft; its rejection stays in its events.
+            try session.query("""
+                UPDATE claim SET status = 'draft', reject_reason = NULL, rejected_at = NULL, override_reason = NULL, built_at = now() WHERE id = $1
+                """, [id])
             try Self.compute(session, claimID: id, siteCode: siteCode, month: month)
+            try Self.recordEvent(session, claimID: id, actor: actor, action: created ? .build : .rebuild)
             try Audit.record(session, actor: actor, action: created ? "claim.build" : "claim.rebuild", entity: .claim,
                              entityID: String(id), detail: ["site_code": siteCode, "month": month.description])
             return Built(claim: try Self.load(id, session, clock: clock), created: created)
@@ -156,8 +160,9 @@ public struct ClaimService: Sendable {
                            WHERE a.meal_id = m.id AND c.id <> $1 AND c.status = ANY ($7::text[]))) AS claimed,
                        m.served_on < s.opens_on OR (s.closes_on IS NOT NULL AND m.served_on >= s.closes_on)
                            OR NOT (m.slot = ANY (s.slots)) AS outside,
-                       m.created_at >= (m.served_on + $6::integer)::timestamptz AS late
-                FROM meal m, s
+                       m.created_at >= (m.served_on + $6::integer)::timestamptz AS late,
+                       m.served_on < d.registered_at::date AS before_registration
+                FROM meal m JOIN diner d ON d.id = m.diner_id, s
                 WHERE m.site_code = $2 AND m.served_on >= $3 AND m.served_on < $4
             ),
             lines AS (
@@ -184,7 +189,8 @@ public struct ClaimService: Sendable {
                 (SELECT count(*) FROM m WHERE valid AND late),
                 (SELECT coalesce(json_object_agg(served_on, diners), '{}')::text AS diner_days
                  FROM (SELECT served_on, count(DISTINCT diner_id) AS diners FROM m
-                       WHERE $8::boolean AND valid AND subsidy_fen > 0 GROUP BY served_on) x)
+                       WHERE $8::boolean AND valid AND subsidy_fen > 0 GROUP BY served_on) x),
+                (SELECT count(*) FROM m WHERE valid AND before_registration)
             """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays, ClaimStatus.periodClosingParameter, dinerDays]).one()
     }
 
@@ -227,6 +233,11 @@ public struct ClaimService: Sendable {
             checks.append(ClaimCheck(code: "unusually_busy_day", severity: .warning, count: busy,
                                      detail: "days with over \(busyDayFactor)× the median day's meals: \(try row.decode(3, as: String?.self) ?? "")"))
         }
+        let early: Int = try row.decode(6, as: Int?.self) ?? 0
+        if early > 0 {
+            checks.append(ClaimCheck(code: "meals_before_registration", severity: .warning, count: early,
+                                     detail: "\(early) meals served before their diner was registered (copied from paper records?)"))
+        }
         let late: Int = try row.decode(4, as: Int?.self) ?? 0
         if late > 0 {
             checks.append(ClaimCheck(code: "late_entries", severity: .warning, count: late,
@@ -239,15 +250,49 @@ public struct ClaimService: Sendable {
 
     /// `submit` (operators of the site, admin; after the month has ended; blocking checks need
     /// an override reason), `approve`, `reject` (with a reason), `pay` (bureau, admin).
+    /// What a transition may carry besides the action: a rejection's reason (or a submission's
+    /// override reason), an approval's comment, a payment's voucher number and date.
+    public struct Note: Sendable {
+        public var reason: String?
+        public var comment: String?
+        public var reference: String?
+        public var paidOn: String?
+        public init(reason: String? = nil, comment: String? = nil, reference: String? = nil, paidOn: String? = nil) {
+            self.reason = reason
+            self.comment = comment
+            self.reference = reference
+            self.paidOn = paidOn
+        }
+    }
+
     public func transition(_ id: Int, _ action: ClaimAction, reason: String? = nil, by actor: Principal) async throws -> Claim {
+        try await transition(id, action, Note(reason: reason), by: actor)
+    }
+
+    public func transition(_ id: Int, _ action: ClaimAction, _ note: Note, by actor: Principal) async throws -> Claim {
         switch action {
         case .submit: try actor.require(.admin, .operator)
         case .approve, .reject, .pay: try actor.require(.admin, .bureau)
         }
-        var v = Validation()
-        let reason = v.text(reason, action == .reject ? "reason" : "override_reason", required: action == .reject, maxLength: TextLimits.reason)
-        try v.check()
         let today = clock.today()
+        var v = Validation()
+        let reason = v.text(note.reason, action == .reject ? "reason" : "override_reason", required: action == .reject, maxLength: TextLimits.reason)
+        let comment = v.text(note.comment, "comment", required: false, maxLength: TextLimits.reason)
+        let reference = v.text(note.reference, "reference", required: false, maxLength: TextLimits.paymentReference)
+        var payday: LocalDate?
+        if action == .pay {
+            if let text = note.paidOn?.trimmingWhitespace(), !text.isEmpty {
+                if let day = LocalDate(iso: text) {
+                    if day > today { v.fail("paid_on", "\(day) is in the future (today is \(today))") } else { payday = day }
+                } else {
+                    v.fail("paid_on", "must be a date, YYYY-MM-DD")
+                }
+            } else {
+                payday = today
+            }
+        }
+        try v.check()
+        let paidOn = payday
         let clock = self.clock
         return try await db.transaction { session in
             guard let head = try session.query("SELECT site_code, month FROM claim WHERE id = $1", [id]).first else {
@@ -281,9 +326,10 @@ public struct ClaimService: Sendable {
                     """, [id, siteCode, month.firstDay, month.next.firstDay])
                 try session.query("UPDATE claim SET status = 'submitted', submitted_at = now(), override_reason = $2 WHERE id = $1", [id, reason])
             case .approve:
-                try session.query("UPDATE claim SET status = 'approved', approved_at = now() WHERE id = $1", [id])
+                try session.query("UPDATE claim SET status = 'approved', approved_at = now(), approval_comment = $2 WHERE id = $1", [id, comment])
             case .pay:
-                try session.query("UPDATE claim SET status = 'paid', paid_at = now() WHERE id = $1", [id])
+                try session.query("UPDATE claim SET status = 'paid', paid_at = now(), payment_reference = $2, paid_on = $3 WHERE id = $1",
+                                  [id, reference, paidOn])
             case .reject:
                 try session.query("UPDATE claim SET status = 'rejected', rejected_at = now(), reject_reason = $2 WHERE id = $1", [id, reason])
                 // The month opens again: its meals are no longer claimed, the adjustments this claim
@@ -297,10 +343,32 @@ public struct ClaimService: Sendable {
                       AND (a.claim_id IS NULL OR a.claim_id IN (SELECT id FROM claim WHERE NOT status = ANY ($4::text[])))
                     """, [siteCode, month.firstDay, month.next.firstDay, ClaimStatus.periodClosingParameter])
             }
+            try Self.recordEvent(session, claimID: id, actor: actor, action: ClaimEvent.Action(action), reason: reason, comment: comment,
+                                 reference: reference, paidOn: paidOn)
             var detail = ["from": status.rawValue, "to": next.rawValue]
             if let reason { detail["reason"] = reason }
+            if let comment { detail["comment"] = comment }
+            if let reference { detail["reference"] = reference }
+            if let paidOn { detail["paid_on"] = paidOn.description }
             try Audit.record(session, actor: actor, action: "claim.\(action.rawValue)", entity: .claim, entityID: String(id), detail: detail)
             return try Self.load(id, session, clock: clock)
+        }
+    }
+
+    static func recordEvent(_ session: Session, claimID: Int, actor: Principal, action: ClaimEvent.Action, reason: String? = nil,
+                            comment: String? = nil, reference: String? = nil, paidOn: LocalDate? = nil) throws {
+        try session.query("""
+            INSERT INTO claim_event (claim_id, actor, action, reason, comment, reference, paid_on) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """, [claimID, actor.name, action.rawValue, reason, comment, reference, paidOn])
+    }
+
+    static func events(_ id: Int, _ session: Session, clock: BusinessClock) throws -> [ClaimEvent] {
+        try session.query("""
+            SELECT at, actor, action, reason, comment, reference, paid_on FROM claim_event WHERE claim_id = $1 ORDER BY id
+            """, [id]).rows.map { row in
+            ClaimEvent(at: clock.timestamp(try row.decode("at")), actor: try row.decode("actor"),
+                       action: try ClaimEvent.Action(stored: try row.decode("action")), reason: try row.decode("reason"),
+                       comment: try row.decode("comment"), reference: try row.decode("reference"), paidOn: try row.decode("paid_on"))
         }
     }
 
@@ -364,7 +432,7 @@ public struct ClaimService: Sendable {
             SELECT c.id, c.site_code, s.name, s.street, c.month, c.status, c.meals, c.diners, c.subsidy_fen,
                    c.checks::text, c.reject_reason, c.override_reason, c.built_at, c.submitted_at, c.approved_at, c.rejected_at, c.paid_at,
                    c.operating_diner_days, c.operating_subsidy_fen,
-                   l.city_fen, l.district_fen, l.street_fen
+                   l.city_fen, l.district_fen, l.street_fen, c.approval_comment, c.payment_reference, c.paid_on
             FROM claim c JOIN site s ON s.code = c.site_code,
                  LATERAL (SELECT coalesce(sum(city_fen), 0) AS city_fen, coalesce(sum(district_fen), 0) AS district_fen,
                                  coalesce(sum(street_fen), 0) AS street_fen
@@ -412,6 +480,8 @@ public struct ClaimService: Sendable {
             funders: FundingShare.totals(lineFunding + adjustments.flatMap(\.funding)),
             lines: lines, adjustments: withLines ? adjustments : [], checks: checks,
             rejectReason: try row.decode(10), overrideReason: try row.decode(11),
-            builtAt: try stamp(12) ?? "", submittedAt: try stamp(13), approvedAt: try stamp(14), rejectedAt: try stamp(15), paidAt: try stamp(16))
+            builtAt: try stamp(12) ?? "", submittedAt: try stamp(13), approvedAt: try stamp(14), rejectedAt: try stamp(15), paidAt: try stamp(16),
+            events: try events(id, session, clock: clock), approvalComment: try row.decode(22), paymentReference: try row.decode(23),
+            paidOn: try row.decode(24))
     }
 }

@@ -97,20 +97,34 @@ public struct DinerImporter: Sendable {
             }
         }
         progress(.storing(rows: candidates.count))
-        let clock = self.clock, checked = candidates
+        let checked = candidates, defaultHome = home, clock = self.clock
         let decided: [(row: Int, status: Status, dinerID: Int?, error: CanteenError?)]
         if dryRun {
             decided = try await db.session { session in try Self.decide(checked, session).map { ($0.row, $0.status, $0.dinerID, $0.error) } }
         } else {
-            decided = try await db.transaction { session in try Self.register(checked, actor: actor, session, clock: clock) }
+            let rows = report.rows
+            decided = try await db.transaction { session in
+                let decided = try Self.register(checked, actor: actor, session, clock: clock)
+                var done = Report(rows: rows, header: [])
+                Self.apply(decided, to: &done)
+                if done.created > 0 {
+                    try Audit.record(session, actor: actor, action: "diner.import", entity: .diner, entityID: "import",
+                                     detail: ImportAudit(report: done, homeSite: defaultHome))
+                }
+                return decided
+            }
         }
+        Self.apply(decided, to: &report)
+        progress(.done)
+        return report
+    }
+
+    static func apply(_ decided: [(row: Int, status: Status, dinerID: Int?, error: CanteenError?)], to report: inout Report) {
         for outcome in decided {
             report.rows[outcome.row].status = outcome.status
             report.rows[outcome.row].dinerID = outcome.dinerID
             report.rows[outcome.row].error = outcome.error
         }
-        progress(.done)
-        return report
     }
 
     private func siteExists(_ code: String) async throws -> Bool {
@@ -285,54 +299,90 @@ public struct DinerImporter: Sendable {
         return done.map { ($0.key, $0.value.status, $0.value.dinerID, $0.value.error) }
     }
 
-    /// Inserts the diners, their `active` status and an audit row each; answers row → diner id of
-    /// those stored (a concurrent registration of the same resident ID or card leaves a row out).
+    /// The columns a new diner is copied with, in `copyRow`'s order.
+    static let copyColumns = "name, resident_id, sex, birth_date, phone, address, community, home_site, card_no, registered_at"
+
+    /// `registeredAt`: the service clock's now, as PostgreSQL reads a timestamp with its offset.
+    static func copyRow(_ d: DinerDraft.Valid, registeredAt: String, into text: inout CopyText) {
+        text.row([d.name, d.residentID.value, d.residentID.sex.rawValue, d.residentID.birthDate.description, d.phone, d.address,
+                  d.community, d.homeSite, d.cardNo, registeredAt])
+    }
+
+    /// Stores the diners with COPY and gives each its `active` status; answers row → diner id of
+    /// those stored. If a concurrent registration took one of their resident IDs or cards since
+    /// they were decided, the COPY fails whole; then they go through a staging table and
+    /// `INSERT … ON CONFLICT DO NOTHING`, which leaves that row out (to be decided again).
     static func insert(_ rows: [(row: Int, diner: DinerDraft.Valid)], actor: Principal, _ session: Session,
                        clock: BusinessClock) throws -> [Int: Int] {
         guard !rows.isEmpty else { return [:] }
-        let diners = rows.map(\.diner)
-        let result = try session.query("""
-            WITH input AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-                    WITH ORDINALITY AS i (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no, ord)
-            ),
-            inserted AS (
-                INSERT INTO diner (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no)
-                SELECT name, resident_id, sex, birth_date, phone, address, community, home_site, card_no FROM input ORDER BY ord
-                ON CONFLICT DO NOTHING
-                RETURNING id, resident_id, registered_at
-            ),
-            statuses AS (
-                INSERT INTO diner_status (diner_id, effective_on, status, recorded_by)
-                SELECT id, '1900-01-01', 'active', $10 FROM inserted
-            )
-            SELECT id, resident_id, registered_at FROM inserted ORDER BY id
-            """, [TextArray(diners.map(\.name)), TextArray(diners.map(\.residentID.value)), TextArray(diners.map(\.residentID.sex.rawValue)),
-                  TextArray(diners.map(\.residentID.birthDate.description)), NullableTextArray(diners.map(\.phone)),
-                  NullableTextArray(diners.map(\.address)), NullableTextArray(diners.map(\.community)),
-                  NullableTextArray(diners.map(\.homeSite)), NullableTextArray(diners.map(\.cardNo)), actor.name])
-        let rowOf = Dictionary(rows.map { ($0.diner.residentID.value, $0) }) { first, _ in first }
-        var stored: [Int: Int] = [:]
-        var details: [(id: Int, detail: String)] = []
-        details.reserveCapacity(result.count)
-        let encoder = JSONCoding.encoder()
-        for row in result.rows {
-            let id: Int = try row.decode("id")
-            guard let entry = rowOf[try row.decode("resident_id", as: String.self)] else { continue }
-            stored[entry.row] = id
-            let d = entry.diner
-            let diner = Diner(id: id, name: d.name, residentID: d.residentID.value, sex: d.residentID.sex, birthDate: d.residentID.birthDate,
-                              phone: d.phone, address: d.address, community: d.community, homeSite: d.homeSite, cardNo: d.cardNo,
-                              status: .active, registeredAt: clock.timestamp(try row.decode("registered_at", as: Date.self)))
-            details.append((id, String(decoding: try encoder.encode(DinerAuditRecord(diner)), as: UTF8.self)))
+        var text = CopyText()
+        let now = clock.timestamp(clock.currentDate())
+        for (_, diner) in rows { copyRow(diner, registeredAt: now, into: &text) }
+        let residentIDs = TextArray(rows.map(\.diner.residentID.value))
+        let stored: QueryResult
+        try session.executeScript("SAVEPOINT diner_bulk")
+        do {
+            _ = try session.copyIn("COPY diner (\(copyColumns)) FROM STDIN") { writer in try text.send(to: writer, from: 0) }
+            try session.executeScript("RELEASE SAVEPOINT diner_bulk")
+            // The COPY stored every one of these resident IDs: they are all this import's.
+            stored = try session.query("""
+                WITH d AS MATERIALIZED (SELECT id, resident_id FROM diner WHERE resident_id = ANY ($1::text[])),
+                s AS (INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) SELECT id, '1900-01-01', 'active', $2 FROM d)
+                SELECT id, resident_id FROM d
+                """, [residentIDs, actor.name])
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            try session.executeScript("""
+                ROLLBACK TO SAVEPOINT diner_bulk;
+                CREATE TEMP TABLE IF NOT EXISTS diner_staging (name text, resident_id text, sex text, birth_date date, phone text,
+                    address text, community text, home_site text, card_no text, registered_at timestamptz,
+                    ord bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP;
+                TRUNCATE diner_staging
+                """)
+            _ = try session.copyIn("COPY diner_staging (\(copyColumns)) FROM STDIN") { writer in try text.send(to: writer, from: 0) }
+            stored = try session.query("""
+                WITH inserted AS (
+                    INSERT INTO diner (\(copyColumns)) SELECT \(copyColumns) FROM diner_staging ORDER BY ord
+                    ON CONFLICT DO NOTHING RETURNING id, resident_id
+                ),
+                s AS (INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) SELECT id, '1900-01-01', 'active', $1 FROM inserted)
+                SELECT id, resident_id FROM inserted
+                """, [actor.name])
         }
-        if !details.isEmpty {
-            try session.query("""
-                INSERT INTO audit_log (actor, action, entity, entity_id, detail)
-                SELECT $1, 'diner.create', 'diner', id::text, detail::jsonb FROM unnest($2::bigint[], $3::text[]) AS a (id, detail) ORDER BY id
-                """, [actor.name, IntArray(details.map(\.id)), TextArray(details.map(\.detail))])
+        let rowOf = Dictionary(rows.map { ($0.diner.residentID.value, $0.row) }) { first, _ in first }
+        var ids: [Int: Int] = [:]
+        ids.reserveCapacity(stored.count)
+        for row in stored.rows {
+            if let index = rowOf[try row.decode("resident_id", as: String.self)] { ids[index] = try row.decode("id") }
         }
-        return stored
+        return ids
+    }
+
+    /// The import's audit row (one for the file, as a meal import writes): what it did and the
+    /// ids it gave, as ranges.
+    struct ImportAudit: Encodable, Sendable {
+        let created: Int
+        let existing: Int
+        let rejected: Int
+        let homeSite: String?
+        let dinerIDs: [[Int]]
+
+        init(report: Report, homeSite: String?) {
+            created = report.created
+            existing = report.existing
+            rejected = report.rejected
+            self.homeSite = homeSite
+            var ranges: [[Int]] = []
+            for id in report.rows.compactMap({ $0.status == .created ? $0.dinerID : nil }).sorted() {
+                if let last = ranges.last?.last, last + 1 == id { ranges[ranges.count - 1][1] = id } else { ranges.append([id, id]) }
+            }
+            dinerIDs = ranges
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case created, existing, rejected
+            case homeSite = "home_site"
+            case dinerIDs = "diner_ids"
+        }
     }
 }
 

@@ -47,10 +47,10 @@ public struct DinerService: Sendable {
                     throw CanteenError.validation([FieldError(field: "home_site", message: "site \(homeSite) does not exist")])
                 }
                 let id: Int = try session.query("""
-                    INSERT INTO diner (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+                    INSERT INTO diner (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no, registered_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
                     """, [valid.name, valid.residentID.value, valid.residentID.sex.rawValue, valid.residentID.birthDate,
-                          valid.phone, valid.address, valid.community, homeSite, valid.cardNo]).one().decode(0)
+                          valid.phone, valid.address, valid.community, homeSite, valid.cardNo, clock.currentDate()]).one().decode(0)
                 try session.query("INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) VALUES ($1, '1900-01-01', 'active', $2)",
                                   [id, actor.name])
                 let diner = try Self.load(id, today: today, session, clock: clock)

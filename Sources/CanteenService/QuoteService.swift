@@ -47,27 +47,41 @@ public struct QuoteService: Sendable {
                      reason: amount > 0 ? nil : (reason ?? subsidy.reason?.rawValue ?? "no subsidy for this price"))
     }
 
-    public func quote(dinerID: Int?, servedOn: String?, slot: String?, priceFen: Int?, by actor: Principal) async throws -> Quote {
-        guard let dinerID else { throw CanteenError.invalidRequest("diner_id is required", field: "diner_id") }
+    /// A quote for the diner named by exactly one of `dinerID`, `residentID`, `cardNo`. With
+    /// `siteCode` the site's checks apply (not operating, month closed: ineligible) and the price
+    /// defaults to the site's; without one the price is required.
+    public func quote(dinerID: Int? = nil, residentID: String? = nil, cardNo: String? = nil, siteCode: String? = nil,
+                      servedOn: String?, slot: String?, priceFen: Int?, by actor: Principal) async throws -> Quote {
+        let today = clock.today()
+        let reference: DinerReference
+        switch (dinerID, residentID, cardNo) {
+        case (let id?, nil, nil): reference = .id(id)
+        case (nil, let raw?, nil): reference = .residentID(try ResidentID(parsing: raw, today: today).value)
+        case (nil, nil, let card?): reference = .cardNo(card.trimmingWhitespace())
+        default: throw CanteenError.invalidRequest("give exactly one of diner_id, resident_id, card_no", field: "diner_id")
+        }
         guard let slotName = slot else { throw CanteenError.invalidRequest("slot is required", field: "slot") }
         guard let slot = Slot(rawValue: slotName) else {
             throw CanteenError.invalidRequest("slot must be breakfast, lunch or dinner", field: "slot")
         }
-        guard let priceFen else { throw CanteenError.invalidRequest("price_fen is required", field: "price_fen") }
-        guard (0...Money.maximumMealPrice.fen).contains(priceFen) else {
+        if siteCode == nil && priceFen == nil {
+            throw CanteenError.invalidRequest("price_fen is required without a site_code (with one it defaults to the site's price)", field: "price_fen")
+        }
+        if let priceFen, !(0...Money.maximumMealPrice.fen).contains(priceFen) {
             throw CanteenError(.invalidPrice, "price_fen must be 0–\(Money.maximumMealPrice.fen)")
         }
-        let today = clock.today()
         let date = try MealDraft.servedOn(servedOn, today: today) ?? today
         let store = self.store
         let ledger = try await db.session { session in
-            try store.facts(for: [MealStore.Need(diner: .id(dinerID), siteCode: nil, date: date)], session)
+            try store.facts(for: [MealStore.Need(diner: reference, siteCode: siteCode, date: date)], session)
         }
-        guard let diner = ledger.diners[dinerID] else { throw CanteenError.notFound("diner \(dinerID)") }
+        guard let id = ledger.dinerIDs[reference], let diner = ledger.diners[id] else { throw CanteenError.notFound(reference.description) }
         // By id, an operator quotes only the diners it may read (GET /v1/diners/{id}): a quote
-        // tells age, status and which slots were eaten.
-        try DinerService.requireAccess(dinerID: dinerID, homeSite: diner.homeSite, actor)
-        return try Self.quote(ledger.assess(diner: .id(dinerID), siteCode: nil, slot: slot, priceFen: priceFen, servedOn: date, today: today))
+        // tells age, status and which slots were eaten. By card or resident ID it may quote any
+        // diner, as it may look any up at the counter.
+        if case .id = reference { try DinerService.requireAccess(dinerID: id, homeSite: diner.homeSite, actor) }
+        if let siteCode { try actor.requireSite(siteCode) }
+        return try Self.quote(ledger.assess(diner: reference, siteCode: siteCode, slot: slot, priceFen: priceFen, servedOn: date, today: today))
     }
 
     /// `today: {age, bracket, slots: [{slot, subsidy_fen, payable_fen, already_served, meal_id}]}`

@@ -19,7 +19,17 @@ extension Components.Schemas.Claim {
             checks: claim.checks.map(ChecksPayloadPayload.init),
             rejectReason: Nullable(claim.rejectReason), overrideReason: Nullable(claim.overrideReason), builtAt: claim.builtAt,
             submittedAt: Nullable(claim.submittedAt), approvedAt: Nullable(claim.approvedAt), rejectedAt: Nullable(claim.rejectedAt),
-            paidAt: Nullable(claim.paidAt))
+            paidAt: Nullable(claim.paidAt), approvalComment: Nullable(claim.approvalComment),
+            paymentReference: Nullable(claim.paymentReference), paidOn: Nullable(claim.paidOn?.description),
+            events: claim.events.map(EventsPayloadPayload.init))
+    }
+}
+
+extension Components.Schemas.Claim.EventsPayloadPayload {
+    init(_ event: ClaimEvent) {
+        self.init(at: event.at, actor: event.actor, action: .init(rawValue: event.action.rawValue) ?? .build,
+                  reason: Nullable(event.reason), comment: Nullable(event.comment), reference: Nullable(event.reference),
+                  paidOn: Nullable(event.paidOn?.description))
     }
 }
 

@@ -139,17 +139,39 @@ struct ClaimServiceTests {
             let rebuilt = try await services.claims.build(siteCode: "LY-01", month: "2026-10", by: .testAdmin)
             #expect(rebuilt.claim.id == id)
             #expect(rebuilt.claim.status == .draft)
+            #expect(rebuilt.claim.rejectReason == nil && rebuilt.claim.rejectedAt == nil)
+            // The rejection is kept in the claim's history through the rebuild.
+            #expect(rebuilt.claim.events.map(\.action) == [.build, .submit, .reject, .rebuild])
+            #expect(rebuilt.claim.events.first { $0.action == .reject }.map { ($0.reason, $0.actor) } ?? (nil, "")
+                    == ("明细与台账不符", "test-bureau"))
             _ = try await services.claims.transition(id, .submit, by: .testAdmin)
-            _ = try await services.claims.transition(id, .approve, by: .testBureau)
+            let approved = try await services.claims.transition(id, .approve, ClaimService.Note(comment: "同意拨付"), by: .testBureau)
+            #expect(approved.approvalComment == "同意拨付" && approved.events.last?.comment == "同意拨付")
             #expect(await Self.code { _ = try await services.claims.transition(id, .reject, reason: "x", by: .testBureau) } == .invalidState)
-            let paid = try await services.claims.transition(id, .pay, by: .testBureau)
+            #expect(await Self.code { _ = try await services.claims.transition(id, .pay, ClaimService.Note(paidOn: "2026-11-23"), by: .testBureau) }
+                    == .validationFailed)  // tomorrow
+            #expect(await Self.code { _ = try await services.claims.transition(id, .pay, ClaimService.Note(paidOn: "11/20"), by: .testBureau) }
+                    == .validationFailed)
+            #expect(await Self.code { _ = try await services.claims.transition(id, .pay, ClaimService.Note(reference: String(repeating: "9", count: 65)),
+                                                                               by: .testBureau) } == .validationFailed)
+            let paid = try await services.claims.transition(id, .pay, ClaimService.Note(reference: "PZ-2026-118", paidOn: "2026-11-20"), by: .testBureau)
             #expect(paid.status == .paid)
             #expect(paid.paidAt != nil)
+            #expect(paid.paymentReference == "PZ-2026-118" && paid.paidOn?.description == "2026-11-20")
+            #expect(paid.events.map(\.action) == [.build, .submit, .reject, .rebuild, .submit, .approve, .pay])
+            #expect(paid.events.last.map { ($0.reference, $0.paidOn?.description) } ?? (nil, nil) == ("PZ-2026-118", "2026-11-20"))
+            // Without a date, a payment is today's.
+            let other = try await services.claims.build(siteCode: "LY-02", month: "2026-10", by: .testAdmin).claim.id
+            _ = try await services.claims.transition(other, .submit, by: .testAdmin)
+            _ = try await services.claims.transition(other, .approve, by: .testBureau)
+            let today = try await services.claims.transition(other, .pay, by: .testBureau)
+            #expect(today.paidOn?.description == "2026-11-22" && today.paymentReference == nil && today.approvalComment == nil)
             #expect(await Self.code { _ = try await services.claims.transition(id, .pay, by: .testBureau) } == .invalidState)
             let actions = try await services.db.session { session in
                 try session.query("SELECT action FROM audit_log WHERE entity = 'claim' ORDER BY id").rows.map { try $0.decode(0, as: String.self) }
             }
-            #expect(actions == ["claim.build", "claim.submit", "claim.reject", "claim.rebuild", "claim.submit", "claim.approve", "claim.pay"])
+            #expect(actions == ["claim.build", "claim.submit", "claim.reject", "claim.rebuild", "claim.submit", "claim.approve", "claim.pay",
+                                "claim.build", "claim.submit", "claim.approve", "claim.pay"])
         }
     }
 
@@ -348,6 +370,9 @@ extension ClaimServiceTests {
             #expect(checks["unusually_busy_day"]?.severity == .warning)
             // Logged on 22 November: every valid meal is a late entry.
             #expect(checks["late_entries"]?.count == 38)
+            // Registered on 22 November (the service's clock), eating in October.
+            #expect(checks["meals_before_registration"]?.count == 38)
+            #expect(checks["meals_before_registration"]?.severity == .warning)
             #expect(checks["meals_while_inactive"] == nil)
             #expect(claim.meals == 38)
             #expect(claim.diners == 16)

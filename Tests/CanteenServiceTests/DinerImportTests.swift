@@ -54,7 +54,16 @@ struct DinerImportTests {
             let li = try await services.diners.get(try #require(outcomes[3]?.dinerID), by: .testAdmin).diner
             #expect(li.residentID == Self.id("1950-07-08", 3))  // stored in canonical form
             #expect(try await services.diners.statusHistory(li.id, by: .testAdmin).map(\.1) == [.active])
-            #expect(try await Self.count(services, "SELECT count(*) FROM audit_log WHERE action = 'diner.create'") == 3)
+            // One audit row for the file, naming the diners it registered.
+            let audit = try await services.db.session { session in
+                try session.query("SELECT entity, detail::text FROM audit_log WHERE action = 'diner.import'").rows.map {
+                    (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self))
+                }
+            }
+            #expect(audit.count == 1 && audit.first?.0 == "diner")
+            let ids = [try #require(outcomes[2]?.dinerID), try #require(outcomes[3]?.dinerID)]
+            #expect(audit.first?.1.contains(#""diner_ids": [[\#(ids[0]), \#(ids[1])]]"#) == true, "\(audit)")
+            #expect(audit.first?.1.contains(#""created": 2"#) == true)
             #expect(try await Self.count(services, "SELECT count(*) FROM audit_log WHERE detail::text LIKE '%\(Self.id("1944-02-03", 2))%'") == 0)
             #expect(try await services.audit.verify(by: .testAdmin).intact)
 

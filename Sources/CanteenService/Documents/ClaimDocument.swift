@@ -93,7 +93,19 @@ public enum ClaimDocument {
             "funders_total": Money(fen: claim.funders.reduce(0) { $0 + $1.shareFen }).description,
             "total": Money(fen: claim.totalFen).description,
             "total_capital": ChineseAmount.capital(fen: claim.totalFen),
-            "printed_at": printedAt,
+            "printed_at": LocalDate.chineseTimestamp(printedAt),
+            "approval_comment": claim.approvalComment ?? "",
+            "has_payment": claim.paidOn != nil,
+            "paid_on": claim.paidOn?.chinese ?? "",
+            "payment_reference": claim.paymentReference ?? "—",
+            // The history without the builds: who submitted, returned (and why), approved, paid.
+            "has_history": claim.events.contains { $0.action != .build && $0.action != .rebuild },
+            "history": claim.events.filter { $0.action != .build && $0.action != .rebuild }.map { event -> [String: Any] in
+                let note = [event.reason.map { "理由：\($0)" }, event.comment.map { "意见：\($0)" },
+                            event.reference.map { "凭证号：\($0)" }].compactMap { $0 }.joined(separator: "，")
+                return ["at": LocalDate.chineseTimestamp(event.at), "action": event.action.chineseLabel, "actor": event.actor,
+                        "note": note.isEmpty ? "" : "（\(note)）"]
+            },
         ]
         return template.render(context)
     }
@@ -144,6 +156,9 @@ enum ClaimFormTemplate {
       .box .stamp { position: absolute; right: 3mm; bottom: 3mm; width: 22mm; height: 22mm; border: 0.6pt dashed #666; border-radius: 50%;
                     display: flex; align-items: center; justify-content: center; color: #666; font-size: 9pt; }
       .foot { margin-top: 2mm; font-size: 8.5pt; color: #333; }
+      .pay { margin: 2mm 0 0; }
+      .history { margin: 1mm 0 0; font-size: 8.5pt; }
+      .history span + span::before { content: "；"; }
     </style>
     </head>
     <body>
@@ -191,8 +206,10 @@ enum ClaimFormTemplate {
     <div class="signatures">
       <div class="box">食堂经营者（签字）：<br><br>日期：<div class="stamp">盖章</div></div>
       <div class="box">街道办事处审核意见：<br><br>审核人（签字）：<br>日期：<div class="stamp">盖章</div></div>
-      <div class="box">民政局审批意见：<br><br>审批人（签字）：<br>日期：<div class="stamp">盖章</div></div>
+      <div class="box">民政局审批意见：{{approval_comment}}<br><br>审批人（签字）：<br>日期：<div class="stamp">盖章</div></div>
     </div>
+    {{#has_payment}}<p class="pay">拨付日期：{{paid_on}}　支付凭证号：{{payment_reference}}</p>{{/has_payment}}
+    {{#has_history}}<p class="history">办理记录：{{#history}}<span>{{at}} {{action}} {{actor}}{{note}}</span>{{/history}}</p>{{/has_history}}
     <p class="foot">身份证号仅显示前6位和后4位。打印时间：{{printed_at}}</p>
     </body>
     </html>
