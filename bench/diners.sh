@@ -2,9 +2,8 @@
 # The bulk registration benchmark (issue 15): `canteen diner import` of a ROWS-row spreadsheet
 # (default 100,000 diners: Chinese header, name, resident ID, phone, community, card number) on a
 # fresh database of the private demo cluster (fsync on), against `psql \copy` of what it stored
-# (exported after the import): the diners into `diner_shaped`, created `LIKE diner INCLUDING ALL`
-# (its columns, CHECKs and unique indexes), and their status rows into `diner_status_shaped`
-# (`LIKE diner_status INCLUDING ALL`): the cost of storing them. The dry run of the same file
+# (exported after the import) into `diner_shaped`, created `LIKE diner INCLUDING ALL` (its
+# columns, CHECKs and unique indexes): the cost of storing them. The dry run of the same file
 # (every row checked and decided, nothing written) is reported too.
 #
 #   bench/diners.sh [ROWS]     (needs `make db` and a release build; BENCH_REPEAT=N, default 2,
@@ -54,16 +53,13 @@ for round in $(seq 1 "$repeat"); do
   say "round $round: dry run ${dry_s}s ($dry), import ${import_s}s ($summary)"
   psql "$DATABASE_URL" -q <<SQL
 \\copy (SELECT name, resident_id, sex, birth_date, phone, address, community, home_site, card_no, registered_at, updated_at FROM diner ORDER BY id) TO '$work/stored.tsv'
-\\copy (SELECT * FROM diner_status ORDER BY diner_id) TO '$work/status.tsv'
 CREATE TABLE diner_shaped (LIKE diner INCLUDING ALL);
-CREATE TABLE diner_status_shaped (LIKE diner_status INCLUDING ALL);
 CHECKPOINT;
 SQL
   start=$(now)
-  psql "$DATABASE_URL" -q -c "\\copy diner_shaped (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no, registered_at, updated_at) FROM '$work/stored.tsv'" \
-    -c "\\copy diner_status_shaped FROM '$work/status.tsv'"
+  psql "$DATABASE_URL" -q -c "\\copy diner_shaped (name, resident_id, sex, birth_date, phone, address, community, home_site, card_no, registered_at, updated_at) FROM '$work/stored.tsv'"
   copy_s=$(echo "$(now) - $start" | bc)
-  say "round $round: \\copy into diner_shaped and diner_status_shaped ${copy_s}s"
+  say "round $round: \\copy into diner_shaped ${copy_s}s"
   results+=("$import_s $dry_s $copy_s $summary")
 done
 python3 - "$rows" "${results[@]}" <<'PY'

@@ -10,6 +10,11 @@ extension APIHandlers {
         return .created(.init(body: .json(.init(try await services.tokens.create(draft, by: try Caller.current())))))
     }
 
+    func getV1Tokens(_ input: Operations.GetV1Tokens.Input) async throws -> Operations.GetV1Tokens.Output {
+        let page = try await services.tokens.list(page: try page(input.query.limit, input.query.cursor), clock: services.clock, by: try Caller.current())
+        return .ok(.init(body: .json(.init(page))))
+    }
+
     func deleteV1TokensId(_ input: Operations.DeleteV1TokensId.Input) async throws -> Operations.DeleteV1TokensId.Output {
         try await services.tokens.revoke(try positiveID(input.path.id), by: try Caller.current())
         return .noContent(.init())

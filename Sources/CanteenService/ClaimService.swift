@@ -411,7 +411,7 @@ public struct ClaimService: Sendable {
     /// Claims, newest month first (without lines). Operators see only their sites' claims.
     public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<ClaimView> {
         if let site = filter.siteCode { try actor.requireSite(site) }
-        let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
+        let ownSites = actor.ownSites.map(TextArray.init)
         let after = try page.afterID()
         let clock = self.clock
         let claims = try await db.session { session in

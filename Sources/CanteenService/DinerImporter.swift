@@ -8,8 +8,8 @@ import Postgres
 /// Every row gets exactly one outcome — `created`, `existing` (its resident ID is registered;
 /// nothing changes) or `rejected` with its code — and a bad row never stops the file. Each row's
 /// own content is checked by `DinerDraft.validated`, as for `POST /v1/diners`; the file's resident
-/// IDs, cards and home sites are then looked up in one statement, and the new diners (with their
-/// status and an audit row each) are written in one statement. A dry run reads the same facts
+/// IDs, cards and home sites are then looked up in one statement, and the new diners written
+/// with one COPY and one audit row for the file. A dry run reads the same facts
 /// and writes nothing.
 public struct DinerImporter: Sendable {
     let db: Database
@@ -104,7 +104,7 @@ public struct DinerImporter: Sendable {
         } else {
             let rows = report.rows
             decided = try await db.transaction { session in
-                let decided = try Self.register(checked, actor: actor, session, clock: clock)
+                let decided = try Self.register(checked, session, clock: clock)
                 var done = Report(rows: rows, header: [])
                 Self.apply(decided, to: &done)
                 if done.created > 0 {
@@ -263,8 +263,7 @@ public struct DinerImporter: Sendable {
 
     /// Decides and writes the rows to create, a few passes at most: a diner a concurrent
     /// registration created meanwhile is left out by the insert and decided again.
-    static func register(_ candidates: [(row: Int, diner: DinerDraft.Valid)], actor: Principal, _ session: Session,
-                         clock: BusinessClock) throws -> [(row: Int, status: Status, dinerID: Int?, error: CanteenError?)] {
+    static func register(_ candidates: [(row: Int, diner: DinerDraft.Valid)], _ session: Session, clock: BusinessClock) throws -> [(row: Int, status: Status, dinerID: Int?, error: CanteenError?)] {
         var done: [Int: (status: Status, dinerID: Int?, error: CanteenError?)] = [:]
         var created: [Int: Int] = [:]  // row → new diner id
         var pending = candidates
@@ -272,7 +271,7 @@ public struct DinerImporter: Sendable {
             let decisions = try decide(pending, session)
             let byRow = Dictionary(uniqueKeysWithValues: pending.map { ($0.row, $0.diner) })
             let toCreate = decisions.filter { $0.status == .created }.compactMap { d in byRow[d.row].map { (d.row, $0) } }
-            let stored = try insert(toCreate, actor: actor, session, clock: clock)
+            let stored = try insert(toCreate, session, clock: clock)
             created.merge(stored) { first, _ in first }
             var again: [(row: Int, diner: DinerDraft.Valid)] = []
             for decision in decisions {
@@ -308,12 +307,11 @@ public struct DinerImporter: Sendable {
                   d.community, d.homeSite, d.cardNo, registeredAt])
     }
 
-    /// Stores the diners with COPY and gives each its `active` status; answers row → diner id of
-    /// those stored. If a concurrent registration took one of their resident IDs or cards since
+    /// Stores the diners with COPY (a diner is `active` until its first status change: no status
+    /// row is written); answers row → diner id of those stored. If a concurrent registration took one of their resident IDs or cards since
     /// they were decided, the COPY fails whole; then they go through a staging table and
     /// `INSERT … ON CONFLICT DO NOTHING`, which leaves that row out (to be decided again).
-    static func insert(_ rows: [(row: Int, diner: DinerDraft.Valid)], actor: Principal, _ session: Session,
-                       clock: BusinessClock) throws -> [Int: Int] {
+    static func insert(_ rows: [(row: Int, diner: DinerDraft.Valid)], _ session: Session, clock: BusinessClock) throws -> [Int: Int] {
         guard !rows.isEmpty else { return [:] }
         var text = CopyText()
         let now = clock.timestamp(clock.currentDate())
@@ -325,11 +323,7 @@ public struct DinerImporter: Sendable {
             _ = try session.copyIn("COPY diner (\(copyColumns)) FROM STDIN") { writer in try text.send(to: writer, from: 0) }
             try session.executeScript("RELEASE SAVEPOINT diner_bulk")
             // The COPY stored every one of these resident IDs: they are all this import's.
-            stored = try session.query("""
-                WITH d AS MATERIALIZED (SELECT id, resident_id FROM diner WHERE resident_id = ANY ($1::text[])),
-                s AS (INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) SELECT id, '1900-01-01', 'active', $2 FROM d)
-                SELECT id, resident_id FROM d
-                """, [residentIDs, actor.name])
+            stored = try session.query("SELECT id, resident_id FROM diner WHERE resident_id = ANY ($1::text[])", [residentIDs])
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             try session.executeScript("""
                 ROLLBACK TO SAVEPOINT diner_bulk;
@@ -340,13 +334,9 @@ public struct DinerImporter: Sendable {
                 """)
             _ = try session.copyIn("COPY diner_staging (\(copyColumns)) FROM STDIN") { writer in try text.send(to: writer, from: 0) }
             stored = try session.query("""
-                WITH inserted AS (
-                    INSERT INTO diner (\(copyColumns)) SELECT \(copyColumns) FROM diner_staging ORDER BY ord
-                    ON CONFLICT DO NOTHING RETURNING id, resident_id
-                ),
-                s AS (INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) SELECT id, '1900-01-01', 'active', $1 FROM inserted)
-                SELECT id, resident_id FROM inserted
-                """, [actor.name])
+                INSERT INTO diner (\(copyColumns)) SELECT \(copyColumns) FROM diner_staging ORDER BY ord
+                ON CONFLICT DO NOTHING RETURNING id, resident_id
+                """)
         }
         let rowOf = Dictionary(rows.map { ($0.diner.residentID.value, $0.row) }) { first, _ in first }
         var ids: [Int: Int] = [:]

@@ -29,6 +29,8 @@ extension DinerService {
                 throw CanteenError.notFound("diner")
             }
             let diner = try Self.diner(from: row, clock: clock)
+            // An operator looks up any diner at the counter; a street office only those it may read.
+            if !actor.streets.isEmpty { try Self.requireAccess(diner, actor, session) }
             var slots = Slot.allCases
             var price: Int?
             if let code = siteCode ?? diner.homeSite,

@@ -51,8 +51,7 @@ public struct DinerService: Sendable {
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
                     """, [valid.name, valid.residentID.value, valid.residentID.sex.rawValue, valid.residentID.birthDate,
                           valid.phone, valid.address, valid.community, homeSite, valid.cardNo, clock.currentDate()]).one().decode(0)
-                try session.query("INSERT INTO diner_status (diner_id, effective_on, status, recorded_by) VALUES ($1, '1900-01-01', 'active', $2)",
-                                  [id, actor.name])
+                // Active until the first status change: no status row (SPEC §2.7).
                 let diner = try Self.load(id, today: today, session, clock: clock)
                 try Audit.record(session, actor: actor, action: "diner.create", entity: .diner, entityID: String(id),
                                  detail: DinerAuditRecord(diner))
@@ -84,21 +83,28 @@ public struct DinerService: Sendable {
     public func get(_ id: Int, by actor: Principal) async throws -> DinerView {
         let today = clock.today()
         let clock = self.clock
-        let diner = try await db.session { session in try Self.load(id, today: today, session, clock: clock) }
-        try Self.requireAccess(diner, actor)
+        let diner = try await db.session { session in
+            let diner = try Self.load(id, today: today, session, clock: clock)
+            try Self.requireAccess(diner, actor, session)
+            return diner
+        }
         return DinerView(diner, showsResidentID: actor.seesFullResidentID)
     }
 
-    /// Operators reach a diner by id only when its home site is one of theirs.
-    static func requireAccess(_ diner: Diner, _ actor: Principal) throws {
-        try requireAccess(dinerID: diner.id, homeSite: diner.homeSite, actor)
+    /// Operators reach a diner by id only when its home site is one of theirs; a street office
+    /// (SPEC §2.11) also when the diner ate at one of its sites.
+    static func requireAccess(_ diner: Diner, _ actor: Principal, _ session: Session) throws {
+        try requireAccess(dinerID: diner.id, homeSite: diner.homeSite, actor, session)
     }
 
-    static func requireAccess(dinerID: Int, homeSite: String?, _ actor: Principal) throws {
-        guard actor.isOperator else { return }
-        guard let home = homeSite, actor.siteCodes.contains(home) else {
-            throw CanteenError(.forbidden, "diner \(dinerID) does not belong to this token's sites")
+    static func requireAccess(dinerID: Int, homeSite: String?, _ actor: Principal, _ session: Session) throws {
+        guard actor.isScoped else { return }
+        if let home = homeSite, actor.siteCodes.contains(home) { return }
+        if !actor.streets.isEmpty, try !session.query("SELECT 1 FROM meal WHERE diner_id = $1 AND site_code = ANY ($2::text[]) LIMIT 1",
+                                                       [dinerID, TextArray(actor.siteCodes.sorted())]).isEmpty {
+            return
         }
+        throw CanteenError(.forbidden, "diner \(dinerID) does not belong to this token's sites")
     }
 
     public struct Filter: Sendable {
@@ -116,7 +122,8 @@ public struct DinerService: Sendable {
     public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<DinerView> {
         let today = clock.today()
         let clock = self.clock
-        let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
+        let ownSites = actor.ownSites.map(TextArray.init)
+        let ateThere = !actor.streets.isEmpty  // a street office also sees the diners who ate at its sites
         let after = try page.afterID()
         let query = filter.query?.trimmingWhitespace()
         let pattern = query.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
@@ -128,11 +135,12 @@ public struct DinerService: Sendable {
                 WHERE ($2::text IS NULL OR d.name LIKE $2 OR d.card_no = $3 OR d.resident_id = $4)
                   AND ($5::text IS NULL OR d.community = $5)
                   AND ($6::text IS NULL OR d.home_site = $6)
-                  AND ($7::text[] IS NULL OR d.home_site = ANY ($7::text[]))
+                  AND ($7::text[] IS NULL OR d.home_site = ANY ($7::text[])
+                       OR ($10::boolean AND EXISTS (SELECT 1 FROM meal m WHERE m.diner_id = d.id AND m.site_code = ANY ($7::text[]))))
                   AND ($8::bigint IS NULL OR d.id > $8)
                 ORDER BY d.id
                 LIMIT $9
-                """, [today, pattern, query, normalizedID, filter.community, filter.homeSite, ownSites, after, page.limit + 1])
+                """, [today, pattern, query, normalizedID, filter.community, filter.homeSite, ownSites, after, page.limit + 1, ateThere])
                 .rows.map { try Self.diner(from: $0, clock: clock) }
         }
         let views = diners.map { DinerView($0, showsResidentID: false) }
@@ -200,7 +208,7 @@ public struct DinerService: Sendable {
     static func lockForChange(_ id: Int, today: LocalDate, _ session: Session, clock: BusinessClock, by actor: Principal) throws -> Diner {
         try session.query("SELECT 1 FROM diner WHERE id = $1 FOR UPDATE", [id])
         let diner = try load(id, today: today, session, clock: clock)
-        try requireAccess(diner, actor)
+        try requireAccess(diner, actor, session)
         return diner
     }
 

@@ -192,7 +192,7 @@ public struct MealService: Sendable {
     /// Meals in id order; operators see only their sites' meals.
     public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Listing {
         if let site = filter.siteCode { try actor.requireSite(site) }
-        let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
+        let ownSites = actor.ownSites.map(TextArray.init)
         let after = try page.afterID()
         let clock = self.clock
         let (meals, names, summary) = try await db.session { session in

@@ -28,6 +28,9 @@ public struct PolicyService: Sendable {
 
     public func add(_ draft: Draft, by actor: Principal) async throws -> SubsidyPolicy {
         try actor.require(.admin, .bureau)
+        guard actor.streets.isEmpty else {
+            throw CanteenError(.forbidden, "a street office's token may not add policies: they hold for the whole city")
+        }
         let policy = try SubsidyPolicy.validated(
             effectiveFrom: draft.effectiveFrom, tiers: draft.tiers, maxSubsidizedMealsPerDay: draft.maxSubsidizedMealsPerDay,
             operatingFenPerDinerDay: draft.operatingFenPerDinerDay)

@@ -72,15 +72,17 @@ public struct QuoteService: Sendable {
         }
         let date = try MealDraft.servedOn(servedOn, today: today) ?? today
         let store = self.store
-        let ledger = try await db.session { session in
-            try store.facts(for: [MealStore.Need(diner: reference, siteCode: siteCode, date: date)], session)
-        }
-        guard let id = ledger.dinerIDs[reference], let diner = ledger.diners[id] else { throw CanteenError.notFound(reference.description) }
-        // By id, an operator quotes only the diners it may read (GET /v1/diners/{id}): a quote
-        // tells age, status and which slots were eaten. By card or resident ID it may quote any
-        // diner, as it may look any up at the counter.
-        if case .id = reference { try DinerService.requireAccess(dinerID: id, homeSite: diner.homeSite, actor) }
         if let siteCode { try actor.requireSite(siteCode) }
+        let ledger = try await db.session { session in
+            let ledger = try store.facts(for: [MealStore.Need(diner: reference, siteCode: siteCode, date: date)], session)
+            guard let id = ledger.dinerIDs[reference], let diner = ledger.diners[id] else { throw CanteenError.notFound(reference.description) }
+            // By id, an operator quotes only the diners it may read (GET /v1/diners/{id}): a quote
+            // tells age, status and which slots were eaten. By card or resident ID it may quote any
+            // diner, as it may look any up at the counter; a street office only those it may read.
+            if case .id = reference { try DinerService.requireAccess(dinerID: id, homeSite: diner.homeSite, actor, session) }
+            if !actor.streets.isEmpty { try DinerService.requireAccess(dinerID: id, homeSite: diner.homeSite, actor, session) }
+            return ledger
+        }
         return try Self.quote(ledger.assess(diner: reference, siteCode: siteCode, slot: slot, priceFen: priceFen, servedOn: date, today: today))
     }
 

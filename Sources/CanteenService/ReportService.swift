@@ -58,6 +58,10 @@ public struct ReportService: Sendable {
         guard month <= current else {
             throw CanteenError.validation([FieldError(field: "month", message: "\(month) is after the current month \(current)")])
         }
+        // A street office (SPEC §2.11) reports on its streets: `street=` outside them is forbidden.
+        if let street { try actor.requireStreet(street) }
+        let streets: TextArray? = street.map { TextArray([$0]) } ?? (actor.streets.isEmpty ? nil : TextArray(actor.streets.sorted()))
+        let shownStreet = street ?? (actor.streets.count == 1 ? actor.streets.first : nil)
         let from = month.firstDay
         let to = month.next.firstDay
         // One transaction: the figures of all parts come from one moment, and the aggregates of
@@ -81,10 +85,10 @@ public struct ReportService: Sendable {
                        sum(coalesce(district_fen, 0)), sum(coalesce(street_fen, 0))
                 FROM meal
                 WHERE served_on >= $1 AND served_on < $2 AND status = 'valid'
-                  AND ($3::text IS NULL OR site_code IN (SELECT code FROM site WHERE street = $3))
+                  AND ($3::text[] IS NULL OR site_code IN (SELECT code FROM site WHERE street = ANY ($3::text[])))
                 GROUP BY site_code, diner_id, bracket
-                """, [from, to, street])
-            let operating = try Self.operating(session, month: month, street: street)
+                """, [from, to, streets])
+            let operating = try Self.operating(session, month: month, streets: streets)
             let perSite = try session.query("""
                 WITH m AS (
                     SELECT site_code, sum(meals) AS meals, sum(subsidized) AS subsidized,
@@ -97,10 +101,10 @@ public struct ReportService: Sendable {
                 FROM site s
                 LEFT JOIN m ON m.site_code = s.code
                 LEFT JOIN claim c ON c.site_code = s.code AND c.month = $1
-                WHERE ($3::text IS NULL OR s.street = $3)
+                WHERE ($3::text[] IS NULL OR s.street = ANY ($3::text[]))
                   AND (m.site_code IS NOT NULL OR (s.opens_on < $2 AND (s.closes_on IS NULL OR s.closes_on > $1)))
                 ORDER BY s.street, s.code
-                """, [from, to, street]).rows.map { row in
+                """, [from, to, streets]).rows.map { row in
                 let code: String = try row.decode(0)
                 return SiteRow(siteCode: code, name: try row.decode(1), street: try row.decode(2), meals: try row.decode(3),
                                subsidizedMeals: try row.decode(4), diners: try row.decode(5), subsidyFen: try row.decode(6),
@@ -118,14 +122,14 @@ public struct ReportService: Sendable {
                 ClaimBracket(bracket: try $0.decode(0), categories: try [DinerCategory](storedList: try $0.decode(4, as: String?.self) ?? ""),
                              meals: try $0.decode(1), diners: try $0.decode(2), subsidyFen: try $0.decode(3))
             }
-            let scope = "served_on >= $1 AND served_on < $2 AND status = 'valid' AND ($3::text IS NULL OR site_code IN (SELECT code FROM site WHERE street = $3))"
+            let scope = "served_on >= $1 AND served_on < $2 AND status = 'valid' AND ($3::text[] IS NULL OR site_code IN (SELECT code FROM site WHERE street = ANY ($3::text[])))"
             let days = try session.query("SELECT served_on, count(*) FROM meal WHERE \(scope) GROUP BY served_on ORDER BY served_on",
-                                         [from, to, street]).rows.map { DayRow(date: try $0.decode(0), meals: try $0.decode(1)) }
+                                         [from, to, streets]).rows.map { DayRow(date: try $0.decode(0), meals: try $0.decode(1)) }
             let diners: Int = try session.query("SELECT count(DISTINCT diner_id) FROM report_diner").one().decode(0)
             let totals = Totals(meals: perSite.reduce(0) { $0 + $1.meals }, subsidizedMeals: perSite.reduce(0) { $0 + $1.subsidizedMeals },
                                 diners: diners, subsidyFen: perSite.reduce(0) { $0 + $1.subsidyFen },
                                 operatingSubsidyFen: perSite.reduce(0) { $0 + $1.operatingSubsidyFen })
-            return MonthlyReport(month: month, street: street, sites: perSite, brackets: brackets,
+            return MonthlyReport(month: month, street: shownStreet, sites: perSite, brackets: brackets,
                                  funders: FundingShare.totals(perSite.flatMap(\.funders)), days: days, totals: totals)
         }
     }
@@ -133,16 +137,16 @@ public struct ReportService: Sendable {
     /// Each site's operating subsidy of the month from its live meals (SPEC §2.14): per date, the
     /// diners with a valid subsidised meal there, at the rate of that date's policy. Nothing to
     /// count in a month no policy pays one.
-    static func operating(_ session: Session, month: YearMonth, street: String?) throws -> [String: OperatingSubsidy.Earned] {
+    static func operating(_ session: Session, month: YearMonth, streets: TextArray?) throws -> [String: OperatingSubsidy.Earned] {
         let rates = OperatingSubsidy.rates(in: month, policies: try PolicyService.loadAll(session))
         guard !rates.isEmpty else { return [:] }
         let rows = try session.query("""
             SELECT site_code, served_on, count(*) FROM (
                 SELECT DISTINCT site_code, served_on, diner_id FROM meal
                 WHERE served_on >= $1 AND served_on < $2 AND status = 'valid' AND subsidy_fen > 0
-                  AND ($3::text IS NULL OR site_code IN (SELECT code FROM site WHERE street = $3))
+                  AND ($3::text[] IS NULL OR site_code IN (SELECT code FROM site WHERE street = ANY ($3::text[])))
             ) d GROUP BY site_code, served_on
-            """, [month.firstDay, month.next.firstDay, street]).rows
+            """, [month.firstDay, month.next.firstDay, streets]).rows
         var dinerDays: [String: [LocalDate: Int]] = [:]
         for row in rows {
             dinerDays[try row.decode(0, as: String.self), default: [:]][try row.decode(1, as: LocalDate.self)] = try row.decode(2)

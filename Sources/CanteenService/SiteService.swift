@@ -16,6 +16,7 @@ public struct SiteService: Sendable {
     public func create(_ draft: SiteDraft, by actor: Principal) async throws -> SiteView {
         try actor.require(.admin, .bureau)
         let site = try draft.validated()
+        try actor.requireStreet(site.street)  // a street office adds sites in its streets only
         let today = clock.today()
         return try await db.transaction { session in
             if try !session.query("SELECT 1 FROM site WHERE code = $1", [site.code]).isEmpty {
@@ -41,7 +42,7 @@ public struct SiteService: Sendable {
     /// Sites in code order. Operators see only their own sites.
     public func list(_ filter: Filter = Filter(), page: PageRequest = .first, by actor: Principal) async throws -> Page<SiteView> {
         let today = clock.today()
-        let ownSites: TextArray? = actor.isOperator ? TextArray(actor.siteCodes.sorted()) : nil
+        let ownSites = actor.ownSites.map(TextArray.init)
         let rows = try await db.session { session in
             try session.query("""
                 SELECT \(Self.columns) FROM site
@@ -71,7 +72,9 @@ public struct SiteService: Sendable {
         let today = clock.today()
         return try await db.transaction { session in
             let before = try Self.load(code, session, forUpdate: true)
+            try actor.requireStreet(before.street)
             let after = try patch.applied(to: before)
+            try actor.requireStreet(after.street)
             try session.query("""
                 UPDATE site SET name = $2, kind = $3, street = $4, community = $5, address = $6, operator = $7,
                     phone = $8, opens_on = $9, closes_on = $10, slots = $11, default_price_fen = $12, updated_at = now()

@@ -24,11 +24,22 @@ public struct TokenService: Sendable {
         public let name: String
         public let role: Role
         public let siteCodes: [String]
+        /// A bureau token's streets (a street office); empty: every street.
+        public let streets: [String]
 
         enum CodingKeys: String, CodingKey {
-            case id, name, role
+            case id, name, role, streets
             case siteCodes = "site_codes"
         }
+    }
+
+    /// A token as `GET /v1/tokens` lists it: never its secret or hash.
+    public struct Listed: Sendable {
+        public let token: Token
+        public let createdAt: String
+        /// When it last authenticated (to within the cache's lifetime).
+        public let lastUsedAt: String?
+        public let revokedAt: String?
     }
 
     /// A new token with its secret, shown once.
@@ -41,11 +52,13 @@ public struct TokenService: Sendable {
         public var name: String?
         public var role: String?
         public var siteCodes: [String]?
+        public var streets: [String]?
 
-        public init(name: String?, role: String?, siteCodes: [String]?) {
+        public init(name: String?, role: String?, siteCodes: [String]?, streets: [String]? = nil) {
             self.name = name
             self.role = role
             self.siteCodes = siteCodes
+            self.streets = streets
         }
     }
 
@@ -58,6 +71,12 @@ public struct TokenService: Sendable {
         let sites = Array(Set(draft.siteCodes ?? [])).sorted()
         if role == .operator && sites.isEmpty { v.fail("site_codes", "an operator token needs at least one site") }
         if role != nil && role != .operator && !sites.isEmpty { v.fail("site_codes", "only operator tokens name sites") }
+        let streets = Array(Set((draft.streets ?? []).map { $0.trimmingWhitespace() })).sorted()
+        if role != nil && role != .bureau && !streets.isEmpty { v.fail("streets", "only bureau tokens name streets") }
+        if streets.contains(where: { $0.isEmpty || $0.storedLength > TextLimits.street || $0.utf8.contains(0) }) {
+            v.fail("streets", "each street is 1–\(TextLimits.street) characters")
+        }
+        if streets.count > 50 { v.fail("streets", "at most 50 streets") }
         try v.check()
         guard let name, let role else { throw CanteenError.validation(v.errors) }
         let secret = Self.newSecret()
@@ -67,9 +86,9 @@ public struct TokenService: Sendable {
                 throw CanteenError.validation([FieldError(field: "site_codes", message: "site \(code) does not exist")])
             }
             let id: Int = try session.query("""
-                INSERT INTO api_token (name, role, site_codes, token_hash, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id
-                """, [name, role.rawValue, TextArray(sites), hash, actor.name]).one().decode(0)
-            let token = Token(id: id, name: name, role: role, siteCodes: sites)
+                INSERT INTO api_token (name, role, site_codes, streets, token_hash, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+                """, [name, role.rawValue, TextArray(sites), TextArray(streets), hash, actor.name]).one().decode(0)
+            let token = Token(id: id, name: name, role: role, siteCodes: sites, streets: streets)
             try Audit.record(session, actor: actor, action: "token.create", entity: .token, entityID: String(id), detail: token)
             return Issued(token: token, secret: secret)
         }
@@ -95,15 +114,43 @@ public struct TokenService: Sendable {
         guard secret.utf8.count <= 200, !secret.isEmpty else { throw CanteenError(.unauthorized, "unknown token") }
         let hash = Self.hash(secret)
         if let cached = cache.principal(for: hash) { return cached }
+        // A street office's sites are those of its streets now: its principal is never cached,
+        // so a site added to (or moved out of) its street counts at once. Bureau calls are few.
         let row = try await db.session { session in
-            try session.queryPrepared("SELECT name, role, site_codes FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL", [hash]).first
+            try session.queryPrepared("""
+                UPDATE api_token t SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL
+                RETURNING name, role, site_codes, streets,
+                          CASE WHEN streets = '{}' THEN '{}' ELSE ARRAY(SELECT code FROM site WHERE street = ANY (t.streets)) END AS street_sites
+                """, [hash]).first
         }
-        guard let row, let role = Role(rawValue: try row.decode(1)) else {
+        guard let row, let role = Role(rawValue: try row.decode("role")) else {
             throw CanteenError(.unauthorized, "unknown or revoked token")
         }
-        let principal = Principal(name: try row.decode(0), role: role, siteCodes: Set(try row.decode(2, as: TextArray.self).elements))
-        cache.store(principal, for: hash)
+        let streets = Set(try row.decode("streets", as: TextArray.self).elements)
+        let sites = try row.decode(streets.isEmpty ? "site_codes" : "street_sites", as: TextArray.self).elements
+        let principal = Principal(name: try row.decode("name"), role: role, siteCodes: Set(sites), streets: streets)
+        if streets.isEmpty { cache.store(principal, for: hash) }
         return principal
+    }
+
+    /// Every token, newest first (admin).
+    public func list(page: PageRequest = .first, clock: BusinessClock, by actor: Principal) async throws -> Page<Listed> {
+        try actor.require(.admin)
+        let before = try page.afterID()
+        let tokens = try await db.session { session in
+            try session.query("""
+                SELECT id, name, role, site_codes, streets, created_at, last_used_at, revoked_at FROM api_token
+                WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2
+                """, [before, page.limit + 1]).rows.map { row in
+                Listed(token: Token(id: try row.decode("id"), name: try row.decode("name"), role: try Role(stored: try row.decode("role")),
+                                    siteCodes: try row.decode("site_codes", as: TextArray.self).elements,
+                                    streets: try row.decode("streets", as: TextArray.self).elements),
+                       createdAt: clock.timestamp(try row.decode("created_at")),
+                       lastUsedAt: try row.decode("last_used_at", as: Date?.self).map(clock.timestamp),
+                       revokedAt: try row.decode("revoked_at", as: Date?.self).map(clock.timestamp))
+            }
+        }
+        return Page(fetched: tokens, request: page, key: { String($0.token.id) })
     }
 
     /// 256 random bits from the system's CSPRNG, base64url, with a recognisable prefix.
@@ -185,12 +232,24 @@ public struct AuditService: Sendable {
         }
         let after = try page.afterID()
         let clock = self.clock
+        // A street office sees the audit rows of its sites, and of the meals, claims and diners it
+        // may read; not those of policies or tokens, which belong to no street.
+        let ownSites: TextArray? = actor.streets.isEmpty ? nil : TextArray(actor.siteCodes.sorted())
         let entries = try await db.session { session in
             try session.query("""
-                SELECT id, at, actor, action, entity, entity_id, detail::text FROM audit_log
+                SELECT id, at, actor, action, entity, entity_id, detail::text FROM audit_log a
                 WHERE ($1::text IS NULL OR entity = $1) AND ($2::text IS NULL OR entity_id = $2) AND ($3::bigint IS NULL OR id > $3)
+                  AND ($5::text[] IS NULL OR CASE a.entity
+                      WHEN 'site' THEN a.entity_id = ANY ($5::text[])
+                      WHEN 'meal' THEN a.entity_id = ANY ($5::text[]) OR EXISTS (
+                          SELECT 1 FROM meal m WHERE m.id = \(Self.numericID) AND m.site_code = ANY ($5::text[]))
+                      WHEN 'claim' THEN EXISTS (SELECT 1 FROM claim c WHERE c.id = \(Self.numericID) AND c.site_code = ANY ($5::text[]))
+                      WHEN 'diner' THEN EXISTS (
+                          SELECT 1 FROM diner d WHERE d.id = \(Self.numericID) AND (d.home_site = ANY ($5::text[])
+                              OR EXISTS (SELECT 1 FROM meal m WHERE m.diner_id = d.id AND m.site_code = ANY ($5::text[]))))
+                      ELSE false END)
                 ORDER BY id LIMIT $4
-                """, [entity, entityID, after, page.limit + 1]).rows.map { row in
+                """, [entity, entityID, after, page.limit + 1, ownSites]).rows.map { row in
                 Entry(id: try row.decode(0), at: clock.timestamp(try row.decode(1, as: Date.self)), actor: try row.decode(2),
                       action: try row.decode(3), entity: try AuditEntity(stored: try row.decode(4)), entityID: try row.decode(5),
                       detail: (try? JSONCoding.decoder().decode(JSONValue.self, from: Data(try row.decode(6, as: String.self).utf8))) ?? .null)
@@ -198,4 +257,7 @@ public struct AuditService: Sendable {
         }
         return Page(fetched: entries, request: page, key: { String($0.id) })
     }
+
+    /// An audit row's entity id as a row id (null when it is not one: a meal import's is a site code).
+    static let numericID = "CASE WHEN a.entity_id ~ '^[0-9]{1,18}$' THEN a.entity_id::bigint END"
 }

@@ -8,7 +8,7 @@ import OpenAPIRuntime
 extension Operations.PostV1Tokens.Output.Created.Body.JsonPayload {
     public init(_ issued: TokenService.Issued) {
         self.init(id: issued.token.id, name: issued.token.name, role: .init(issued.token.role), siteCodes: issued.token.siteCodes,
-                  token: issued.secret)
+                  streets: issued.token.streets, token: issued.secret)
     }
 }
 
@@ -68,6 +68,16 @@ extension Components.Schemas.AuditPage.ItemsPayloadPayload.EntityPayload {
 
 extension TokenService.Draft {
     public init(_ body: Operations.PostV1Tokens.Input.Body.JsonPayload) {
-        self.init(name: body.name, role: body.role.rawValue, siteCodes: body.siteCodes)
+        self.init(name: body.name, role: body.role.rawValue, siteCodes: body.siteCodes, streets: body.streets)
+    }
+}
+
+extension Operations.GetV1Tokens.Output.Ok.Body.JsonPayload {
+    public init(_ page: Page<TokenService.Listed>) {
+        self.init(items: page.items.map { listed in
+            .init(id: listed.token.id, name: listed.token.name, role: .init(rawValue: listed.token.role.rawValue) ?? .admin,
+                  siteCodes: listed.token.siteCodes, streets: listed.token.streets, createdAt: listed.createdAt,
+                  lastUsedAt: Nullable(listed.lastUsedAt), revokedAt: Nullable(listed.revokedAt))
+        }, nextCursor: Nullable(page.nextCursor))
     }
 }

@@ -33,7 +33,7 @@ struct ClaimCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandContext.run(options) { context in
                 let claim = try await context.services.claims.get(id, by: context.actor)
-                try context.output.show(Components.Schemas.Claim(ClaimView(claim))) { ClaimCommand.printClaim(claim) }
+                try context.output.show(Components.Schemas.Claim(ClaimView(claim))) { ClaimCommand.printClaim(claim, detailed: true) }
             }
         }
     }
@@ -72,7 +72,7 @@ struct ClaimCommand: AsyncParsableCommand {
         @Option(help: "Why blocking checks may be ignored.") var overrideReason: String?
 
         func run() async throws {
-            try await ClaimCommand.move(options, id, .submit, overrideReason)
+            try await ClaimCommand.move(options, id, .submit, ClaimService.Note(reason: overrideReason))
         }
     }
 
@@ -80,8 +80,9 @@ struct ClaimCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a submitted claim.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Claim id.") var id: Int
+        @Option(help: "The reviewing office's comment (printed on the form).") var comment: String?
 
-        func run() async throws { try await ClaimCommand.move(options, id, .approve, nil) }
+        func run() async throws { try await ClaimCommand.move(options, id, .approve, ClaimService.Note(comment: comment)) }
     }
 
     struct Reject: AsyncParsableCommand {
@@ -90,15 +91,17 @@ struct ClaimCommand: AsyncParsableCommand {
         @Argument(help: "Claim id.") var id: Int
         @Option(help: "Why.") var reason: String
 
-        func run() async throws { try await ClaimCommand.move(options, id, .reject, reason) }
+        func run() async throws { try await ClaimCommand.move(options, id, .reject, ClaimService.Note(reason: reason)) }
     }
 
     struct Pay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record that an approved claim was paid.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Claim id.") var id: Int
+        @Option(help: "The payment voucher's number (支付凭证号).") var reference: String?
+        @Option(help: "The day it was paid, YYYY-MM-DD (default today).") var paidOn: String?
 
-        func run() async throws { try await ClaimCommand.move(options, id, .pay, nil) }
+        func run() async throws { try await ClaimCommand.move(options, id, .pay, ClaimService.Note(reference: reference, paidOn: paidOn)) }
     }
 
     struct Export: AsyncParsableCommand {
@@ -125,14 +128,14 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    static func move(_ options: GlobalOptions, _ id: Int, _ action: ClaimAction, _ reason: String?) async throws {
+    static func move(_ options: GlobalOptions, _ id: Int, _ action: ClaimAction, _ note: ClaimService.Note) async throws {
         try await CommandContext.run(options) { context in
-            let claim = try await context.services.claims.transition(id, action, reason: reason, by: context.actor)
+            let claim = try await context.services.claims.transition(id, action, note, by: context.actor)
             try context.output.show(Components.Schemas.Claim(ClaimView(claim))) { ClaimCommand.printClaim(claim) }
         }
     }
 
-    static func printClaim(_ claim: Claim) {
+    static func printClaim(_ claim: Claim, detailed: Bool = false) {
         print("claim \(claim.id): \(claim.siteName) (\(claim.siteCode)), \(claim.street), \(claim.month) — \(claim.status.rawValue) (\(claim.status.chineseLabel))")
         var brackets = TextTable("BRACKET", "CATEGORIES", "DINERS", "MEALS", "SUBSIDY")
         for b in claim.brackets {
@@ -147,6 +150,31 @@ struct ClaimCommand: AsyncParsableCommand {
         for check in claim.checks { print("check \(check.severity.rawValue): \(check.code) — \(check.detail)") }
         if let reason = claim.rejectReason { print("rejected: \(reason)") }
         if let reason = claim.overrideReason { print("override: \(reason)") }
+        if let comment = claim.approvalComment { print("approved with: \(comment)") }
+        if let paidOn = claim.paidOn { print("paid on \(paidOn)" + (claim.paymentReference.map { ", voucher \($0)" } ?? "")) }
+        guard detailed else { return }
+        var lines = TextTable("DINER", "NAME", "RESIDENT ID", "BRACKET", "MEALS", "SUBSIDY")
+        for line in claim.lines {
+            lines.add(String(line.dinerID), line.name, line.residentIDMasked, line.bracket, String(line.meals), Money(fen: line.subsidyFen).description)
+        }
+        print("")
+        print(lines.render())
+        if !claim.adjustments.isEmpty {
+            var adjustments = TextTable("MEAL", "DINER", "SERVED ON", "SUBSIDY", "OPERATING", "REASON")
+            for a in claim.adjustments {
+                adjustments.add(String(a.mealID), String(a.dinerID), a.servedOn.description, Money(fen: a.subsidyFen).description,
+                                Money(fen: a.operatingFen).description, a.reason)
+            }
+            print("")
+            print(adjustments.render())
+        }
+        var events = TextTable("AT", "ACTION", "BY", "NOTE")
+        for e in claim.events {
+            let note = [e.reason, e.comment, e.reference.map { "voucher \($0)" }, e.paidOn.map { "paid on \($0)" }].compactMap { $0 }
+            events.add(e.at, e.action.rawValue, e.actor, note.joined(separator: "; "))
+        }
+        print("")
+        print(events.render())
     }
 
     /// `city 12.00, district 3.00` (`none` when nothing is paid).
