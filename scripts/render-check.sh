@@ -142,6 +142,54 @@ for expected in "幸福食堂月度运营报表" "各食堂补贴金额" "每日
   grep -q "$expected" <<<"$report_text" || fail "the report's PDF text lacks $expected"
 done
 
+# Longer forms: 60 diners at 鼓楼 and 200 at 东关 (registered from a spreadsheet with `diner import`),
+# lunch every day of the month. Every page must name the canteen and the month and carry its number
+# (第 N 页 共 M 页), and the signature boxes stay on the page of the totals.
+python3 - "$work" "$month" <<'PY'
+import calendar, datetime, random, sys
+work, month = sys.argv[1], sys.argv[2]
+year, mon = map(int, month.split("-"))
+weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+def complete(s): return s + "10X98765432"[sum(int(d) * w for d, w in zip(s, weights)) % 11]
+rng = random.Random(11)
+for site, count, first in (("LY-GULOU", 60, 100), ("LY-DONGGUAN", 200, 300)):
+    with open(f"{work}/{site}.diners.csv", "w") as people, open(f"{work}/{site}.meals.csv", "w") as meals:
+        people.write("序号,姓名,身份证号,社区\n")
+        meals.write("resident_id,served_on,slot\n")
+        for i in range(count):
+            age = 70 + rng.randrange(0, 25)
+            birth = datetime.date(year - age, rng.randrange(1, 13), rng.randrange(1, 29))
+            rid = complete(f"371502{birth:%Y%m%d}{(first + i) * 2 % 1000:03d}")
+            people.write(f"{i + 1},老人{first + i:03d},{rid},东关社区\n")
+            for day in range(1, calendar.monthrange(year, mon)[1] + 1):
+                if rng.random() < 0.7: meals.write(f"{rid},{datetime.date(year, mon, day)},lunch\n")
+PY
+for site in LY-GULOU LY-DONGGUAN; do
+  "$canteen" diner import "$work/$site.diners.csv" --home-site "$site" | tail -n 1 | grep -q " rejected 0$" || fail "the $site diners did not all register"
+  "$canteen" meal import "$work/$site.meals.csv" --site "$site" >/dev/null
+  long=$("$canteen" claim build --site "$site" --month "$month" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
+  "$canteen" claim export "$long" --format html --output "$work/$site.html"
+  render "$work/$site.html" "$work/$site.pdf"
+  name=$("$canteen" site show "$site" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['name'])")
+  n=$(pdfinfo "$work/$site.pdf" | awk '/^Pages:/ {print $2}')
+  diners=$("$canteen" claim show "$long" --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)['lines']))")
+  [ "$n" -ge 2 ] || fail "the claim form of $diners diners at $site takes $n page"
+  label="${month%-*}年$((10#${month#*-}))月"
+  for page in $(seq 1 "$n"); do
+    t=$(pdftotext -layout -f "$page" -l "$page" "$work/$site.pdf" -)
+    for expected in "$name" "$site" "$label"; do
+      grep -qF "$expected" <<<"$t" || fail "page $page of $n of the $site form lacks $expected"
+    done
+    grep -Eq "第 *$page *页 *共 *$n *页" <<<"$t" || fail "page $page of $n of the $site form lacks its number 第 $page 页 共 $n 页"
+    if [ "$page" -gt 1 ]; then grep -q "身份证号" <<<"$t" || fail "page $page of the $site form repeats no table header"; fi
+  done
+  last=$(pdftotext -layout -f "$n" -l "$n" "$work/$site.pdf" -)
+  for expected in "申报合计" "民政局审批意见" "盖章"; do
+    grep -q "$expected" <<<"$last" || fail "the last page of the $site form lacks $expected: the signatures are not with the totals"
+  done
+  echo "render-check: the claim form of $diners diners at $site takes $n A4 pages, each with the canteen, month and page number"
+done
+
 if [ -n "${UPDATE_DOCS:-}" ]; then
   pdftoppm -png -r 60 -singlefile "$work/claim.pdf" docs/claim-form
   pdftoppm -png -r 60 -singlefile "$work/report.pdf" docs/monthly-report

@@ -165,6 +165,7 @@ public struct ClaimCheck: Sendable, Equatable, Codable {
         case "more_meals_than_slots": return "就餐次数超过可供餐次"
         case "unusually_busy_day": return "单日就餐人次异常偏高"
         case "late_entries": return "补录时间过晚的就餐记录"
+        case "meals_before_registration": return "登记之前的就餐记录"
         default: return code
         }
     }

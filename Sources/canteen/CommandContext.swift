@@ -32,7 +32,10 @@ struct CommandContext {
 
     static var osUser: String {
         let environment = ProcessInfo.processInfo.environment
-        return environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? String(getuid())
+        if let name = ["SUDO_USER", "USER", "LOGNAME"].lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) { return name }
+        // No login variables (a service, a container): the account's name, never its number.
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid\(getuid())"
     }
 }
 

@@ -9,6 +9,25 @@ struct SiteCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    /// SPEC §4: the CLI acts as `cli:<login name>`, the account's name even when no login
+    /// variable is set (a service, a container), never its number.
+    @Test func theAuditActorIsTheLoginName() async throws {
+        try await TestDatabase.withPool { pool, name in
+            let cli = CLIRunner(databaseURL: try TestDatabase.connectionString(database: name))
+            let added = try await cli.run("site", "add", "--code", "LY-01", "--name", "馨颐", "--kind", "community_center", "--street", "柳园街道",
+                                          "--opens-on", "2022-09-01", environment: ["USER": "", "LOGNAME": "", "SUDO_USER": ""])
+            #expect(added.status == 0, "\(added.stderr)")
+            let account = String(cString: getpwuid(getuid()).pointee.pw_name)
+            let actors = try await pool.withSession { session in
+                try session.query("SELECT actor FROM audit_log WHERE action = 'site.create'").rows.map { try $0.decode(0, as: String.self) }
+            }
+            #expect(actors == ["cli:\(account)"])
+            _ = try await cli.run("site", "close", "LY-01", "--on", "2026-12-01", environment: ["USER": "王会计"])
+            let last = try await pool.withSession { session in try session.query("SELECT actor FROM audit_log ORDER BY id DESC LIMIT 1").one().decode(0, as: String.self) }
+            #expect(last == "cli:王会计")
+        }
+    }
+
     @Test func siteAddAndListPrintTheAPIObjects() async throws {
         try await TestDatabase.withPool { _, name in
             let cli = CLIRunner(databaseURL: try TestDatabase.connectionString(database: name))

@@ -64,14 +64,17 @@ public enum ClaimDocument {
         let context: [String: Any] = [
             "site_code": claim.siteCode,
             "site_name": claim.siteName,
+            // Every printed page names the canteen and the month (a CSS string: escaped here, not as HTML).
+            "page_head": cssString("幸福食堂老年人就餐补贴申报表　\(claim.siteName)（\(claim.siteCode)）　\(claim.month.year)年\(claim.month.month)月"),
             "street": claim.street,
             "month": "\(claim.month.year)年\(claim.month.month)月",
             "status": claim.status.chineseLabel,
             "claim_id": String(claim.id),
             "brackets": claim.brackets.map { ["bracket": bracketLabel($0.bracket), "categories": $0.categories.isEmpty ? "—" : categories($0.categories),
                                               "meals": String($0.meals), "diners": String($0.diners), "subsidy": Money(fen: $0.subsidyFen).description] },
-            // Two columns of lines side by side, so a canteen of 30 diners fits one A4 page.
-            "line_columns": lineColumns(claim.lines),
+            // Two diners a row, so a canteen of 30 diners fits one A4 page; the header repeats on every page.
+            "two_columns": claim.lines.count > 12,
+            "line_rows": lineRows(claim.lines),
             "has_adjustments": !claim.adjustments.isEmpty,
             "adjustments": claim.adjustments.map {
                 ["meal_id": String($0.mealID), "served_on": $0.servedOn.description, "reason": $0.reason,
@@ -110,14 +113,37 @@ public enum ClaimDocument {
         return template.render(context)
     }
 
-    static func lineColumns(_ lines: [ClaimLine]) -> [[String: Any]] {
-        let rows = lines.enumerated().map { index, line -> [String: Any] in
+    /// The lines as table rows: one diner a row for a short list, else two (the first half down
+    /// the left, the second down the right, so the numbers read down each side).
+    static func lineRows(_ lines: [ClaimLine]) -> [[String: Any]] {
+        let cells = lines.enumerated().map { index, line -> [String: Any] in
             ["no": String(index + 1), "name": line.name, "resident_id": line.residentIDMasked, "bracket": bracketLabel(line.bracket),
              "meals": String(line.meals), "subsidy": Money(fen: line.subsidyFen).description]
         }
-        let half = (rows.count + 1) / 2
-        guard rows.count > 12 else { return [["rows": rows]] }
-        return [["rows": Array(rows[..<half])], ["rows": Array(rows[half...])]]
+        guard cells.count > 12 else { return cells.map { ["cells": [$0]] } }
+        let half = (cells.count + 1) / 2
+        return (0..<half).map { i in
+            var left = cells[i]
+            left["gap"] = true
+            return ["cells": [left, half + i < cells.count ? cells[half + i] : blankCell]]
+        }
+    }
+
+    static var blankCell: [String: Any] { ["no": "", "name": "", "resident_id": "", "bracket": "", "meals": "", "subsidy": ""] }
+
+    /// `text` as a CSS string literal: quotes and backslashes escaped, and `<` too, so the style
+    /// element cannot be closed by a site's name.
+    static func cssString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"", "\\": out += "\\" + String(scalar)
+            case "<", ">", "&": out += "\\" + String(scalar.value, radix: 16) + " "
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += " "
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     /// A bracket as the policy names it; meals no tier held, as officials say it.
@@ -134,26 +160,32 @@ enum ClaimFormTemplate {
     <meta charset="utf-8">
     <title>幸福食堂老年人就餐补贴申报表 {{site_name}} {{month}}</title>
     <style>
-      @page { size: A4; margin: 14mm 14mm 16mm 14mm; }
+      @page {
+        size: A4; margin: 13mm 13mm 13mm 13mm;
+        @top-center { content: {{{page_head}}}; font-size: 8.5pt; color: #333; }
+        @bottom-center { content: "第 " counter(page) " 页 共 " counter(pages) " 页"; font-size: 8.5pt; }
+      }
       body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", SimSun, serif; font-size: 10.5pt; color: #000; margin: 0; }
-      h1 { font-size: 17pt; text-align: center; letter-spacing: 2pt; margin: 0 0 4mm; }
-      .meta { display: flex; justify-content: space-between; margin-bottom: 3mm; }
+      h1 { font-size: 16pt; text-align: center; letter-spacing: 2pt; margin: 0 0 2.5mm; }
+      .meta { display: flex; justify-content: space-between; margin-bottom: 2mm; }
       table { width: 100%; border-collapse: collapse; margin-bottom: 2mm; }
       th, td { border: 0.6pt solid #000; padding: 0.6mm 1.5mm; }
       th { background: #eee; font-weight: bold; }
       td.n { text-align: right; font-variant-numeric: tabular-nums; }
       td.c { text-align: center; }
       h2 { font-size: 11pt; margin: 1.5mm 0 1mm; }
-      .columns { display: flex; gap: 3mm; align-items: flex-start; }
-      .columns table { flex: 1; }
+      thead { display: table-header-group; }
+      tr { break-inside: avoid; }
       .lines th, .lines td { padding: 0.3mm 1mm; font-size: 8.5pt; white-space: nowrap; }
+      .lines td.gap, .lines th.gap { border: none; width: 3mm; padding: 0; }
       .total { font-size: 12pt; font-weight: bold; }
       .sums td { white-space: nowrap; }
       .checks { margin: 0 0 2mm; font-size: 9pt; }
       .checks span + span::before { content: "；"; }
-      .signatures { display: flex; gap: 6mm; margin-top: 3mm; page-break-inside: avoid; }
-      .box { flex: 1; border: 0.6pt solid #000; height: 25mm; padding: 2mm; position: relative; }
-      .box .stamp { position: absolute; right: 3mm; bottom: 3mm; width: 22mm; height: 22mm; border: 0.6pt dashed #666; border-radius: 50%;
+      .closing { break-inside: avoid; }
+      .signatures { display: flex; gap: 4mm; margin-top: 2mm; }
+      .box { flex: 1; border: 0.6pt solid #000; height: 25mm; padding: 1.5mm 2mm; position: relative; line-height: 1.5; }
+      .box .stamp { position: absolute; right: 2mm; bottom: 2mm; width: 17mm; height: 17mm; border: 0.6pt dashed #666; border-radius: 50%;
                     display: flex; align-items: center; justify-content: center; color: #666; font-size: 9pt; }
       .foot { margin-top: 2mm; font-size: 8.5pt; color: #333; }
       .pay { margin: 2mm 0 0; }
@@ -176,15 +208,13 @@ enum ClaimFormTemplate {
       {{/brackets}}<tr><td>小计</td><td></td><td class="n">{{diners}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
     </table>
     <h2>二、就餐老人明细</h2>
-    <div class="columns">
-    {{#line_columns}}
     <table class="lines">
-      <tr><th>序号</th><th>姓名</th><th>身份证号</th><th>档次</th><th>餐次</th><th>补贴</th></tr>
-      {{#rows}}<tr><td class="c">{{no}}</td><td>{{name}}</td><td class="c">{{resident_id}}</td><td>{{bracket}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td></tr>
-      {{/rows}}
+      <thead><tr><th>序号</th><th>姓名</th><th>身份证号</th><th>档次</th><th>餐次</th><th>补贴</th>{{#two_columns}}<th class="gap"></th><th>序号</th><th>姓名</th><th>身份证号</th><th>档次</th><th>餐次</th><th>补贴</th>{{/two_columns}}</tr></thead>
+      <tbody>
+      {{#line_rows}}<tr>{{#cells}}<td class="c">{{no}}</td><td>{{name}}</td><td class="c">{{resident_id}}</td><td>{{bracket}}</td><td class="n">{{meals}}</td><td class="n">{{subsidy}}</td>{{#gap}}<td class="gap"></td>{{/gap}}{{/cells}}</tr>
+      {{/line_rows}}
+      </tbody>
     </table>
-    {{/line_columns}}
-    </div>
     {{#has_adjustments}}
     <h2>三、调整（已申报月份作废的餐次）</h2>
     <table>
@@ -197,6 +227,7 @@ enum ClaimFormTemplate {
     <p class="checks">申报前核查：{{#checks}}<span>{{label}}（{{severity}}）{{count}} 条</span>{{/checks}}</p>
     {{/has_checks}}
     {{#has_override}}<p>核查情况说明：{{override_reason}}</p>{{/has_override}}
+    <div class="closing">
     <table class="sums">
       <tr><th>餐费补贴资金来源（含调整）</th>{{#funders}}<th>{{name}}</th>{{/funders}}<th>合计</th></tr>
       <tr><td>金额</td>{{#funders}}<td class="n">{{amount}}</td>{{/funders}}<td class="n">{{funders_total}}</td></tr>
@@ -211,6 +242,7 @@ enum ClaimFormTemplate {
     {{#has_payment}}<p class="pay">拨付日期：{{paid_on}}　支付凭证号：{{payment_reference}}</p>{{/has_payment}}
     {{#has_history}}<p class="history">办理记录：{{#history}}<span>{{at}} {{action}} {{actor}}{{note}}</span>{{/history}}</p>{{/has_history}}
     <p class="foot">身份证号仅显示前6位和后4位。打印时间：{{printed_at}}</p>
+    </div>
     </body>
     </html>
     """
