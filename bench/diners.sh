@@ -3,7 +3,8 @@
 # (default 100,000 diners: Chinese header, name, resident ID, phone, community, card number) on a
 # fresh database of the private demo cluster (fsync on), against `psql \copy` of what it stored
 # (exported after the import) into `diner_shaped`, created `LIKE diner INCLUDING ALL` (its
-# columns, CHECKs and unique indexes): the cost of storing them. The dry run of the same file
+# columns, CHECKs and unique indexes) with diner's foreign key to its home site: the cost of
+# storing them. The dry run of the same file
 # (every row checked and decided, nothing written) is reported too.
 #
 #   bench/diners.sh [ROWS]     (needs `make db` and a release build; BENCH_REPEAT=N, default 2,
@@ -54,6 +55,7 @@ for round in $(seq 1 "$repeat"); do
   psql "$DATABASE_URL" -q <<SQL
 \\copy (SELECT name, resident_id, sex, birth_date, phone, address, community, home_site, card_no, registered_at, updated_at FROM diner ORDER BY id) TO '$work/stored.tsv'
 CREATE TABLE diner_shaped (LIKE diner INCLUDING ALL);
+ALTER TABLE diner_shaped ADD FOREIGN KEY (home_site) REFERENCES site (code);
 CHECKPOINT;
 SQL
   start=$(now)

@@ -132,6 +132,10 @@ start() {
       log "removing a stale postmaster.pid left by a crash"
       rm -f "$data/postmaster.pid" "$data"/.s.PGSQL.*.lock
     fi
+    if [ "$mode" = dev ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      log "port $port is taken by another program (another checkout's database?): choose a free one, e.g. CANTEEN_PG_PORT=$((port + 10)) make run"
+      exit 1
+    fi
     touch "$state/$name.log"
     chown "$user" "$state/$name.log"
     local opts="-c port=$port -c unix_socket_directories='$data'"

@@ -2,6 +2,7 @@ import CanteenDomain
 import Dispatch
 import Foundation
 import Postgres
+import Synchronization
 
 /// Bulk registration (SPEC §2.7): the spreadsheet a village committee hands over, as a CSV.
 ///
@@ -30,7 +31,7 @@ public struct DinerImporter: Sendable {
         public var status: Status
         public var dinerID: Int?
         public var error: CanteenError?
-        public let fields: [String]
+        public var fields: [String]
     }
 
     public struct Report: Sendable {
@@ -83,17 +84,22 @@ public struct DinerImporter: Sendable {
         let file = try Self.read(csv)
         report.header = file.header
         report.rows.reserveCapacity(file.records.count)
-        for record in file.records {
-            let count = report.rows.count
-            if count > 0, count % 20_000 == 0 { progress(.checking(rows: count)) }
-            let outcome = Self.check(record, columns: file.columns, headerCount: file.header.count, defaultHome: home, today: today, actor: actor)
-            let fields = Self.masked(record.fields, column: file.columns["resident_id"])
+        progress(.checking(rows: file.records.count))
+        let defaultSite = home
+        let outcomes = await withCheckedContinuation { done in
+            // CPU work for every core: off the concurrency pool, which serves the other requests.
+            DispatchQueue.global().async {
+                done.resume(returning: Self.checkAll(file.records, columns: file.columns, headerCount: file.header.count, defaultHome: defaultSite,
+                                                     today: today, actor: actor))
+            }
+        }
+        for (record, outcome) in zip(file.records, outcomes) {
             switch outcome {
             case .success(let valid):
                 candidates.append((report.rows.count, valid))
-                report.rows.append(Row(line: record.line, status: .created, fields: fields))
+                report.rows.append(Row(line: record.line, status: .created, fields: []))
             case .failure(let error):
-                report.rows.append(Row(line: record.line, status: .rejected, error: error, fields: fields))
+                report.rows.append(Row(line: record.line, status: .rejected, error: error, fields: []))
             }
         }
         progress(.storing(rows: candidates.count))
@@ -115,6 +121,10 @@ public struct DinerImporter: Sendable {
             }
         }
         Self.apply(decided, to: &report)
+        // The rows a rejects file shows, as they were read, the resident ID masked.
+        for index in report.rows.indices where report.rows[index].status == .rejected {
+            report.rows[index].fields = Self.masked(file.records[index].fields, column: file.columns["resident_id"])
+        }
         progress(.done)
         return report
     }
@@ -160,6 +170,23 @@ public struct DinerImporter: Sendable {
         if let headerError { throw headerError }
         guard let columns else { throw CanteenError.invalidRequest("the file is empty: it needs a header row") }
         return (header, columns, records)
+    }
+
+    /// Every record's own content checked, in order; the work is split into one part per core.
+    /// It blocks the calling thread.
+    static func checkAll(_ records: [CSV.Record], columns: [String: Int], headerCount: Int, defaultHome: String?, today: LocalDate,
+                         actor: Principal) -> [Result<DinerDraft.Valid, CanteenError>] {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, records.count / 5_000))
+        let size = (records.count + parts - 1) / parts
+        let results = Mutex<[Int: [Result<DinerDraft.Valid, CanteenError>]]>([:])
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (part * size)..<min(records.count, (part + 1) * size)
+            let checked = records[range].map {
+                check($0, columns: columns, headerCount: headerCount, defaultHome: defaultHome, today: today, actor: actor)
+            }
+            results.withLock { $0[part] = checked }
+        }
+        return results.withLock { parts in parts.keys.sorted().flatMap { parts[$0] ?? [] } }
     }
 
     /// One row's own content, checked as `POST /v1/diners` checks a body.
@@ -313,14 +340,25 @@ public struct DinerImporter: Sendable {
     /// `INSERT … ON CONFLICT DO NOTHING`, which leaves that row out (to be decided again).
     static func insert(_ rows: [(row: Int, diner: DinerDraft.Valid)], _ session: Session, clock: BusinessClock) throws -> [Int: Int] {
         guard !rows.isEmpty else { return [:] }
-        var text = CopyText()
         let now = clock.timestamp(clock.currentDate())
-        for (_, diner) in rows { copyRow(diner, registeredAt: now, into: &text) }
+        /// The rows in COPY's text format, handed over a megabyte at a time (the server stores
+        /// one part while the next is written).
+        func feed(_ writer: CopyWriter) throws {
+            var text = CopyText()
+            for (_, diner) in rows {
+                copyRow(diner, registeredAt: now, into: &text)
+                if text.bytes.count >= 1 << 20 {
+                    try text.send(to: writer, from: 0)
+                    text = CopyText()
+                }
+            }
+            try text.send(to: writer, from: 0)
+        }
         let residentIDs = TextArray(rows.map(\.diner.residentID.value))
         let stored: QueryResult
         try session.executeScript("SAVEPOINT diner_bulk")
         do {
-            _ = try session.copyIn("COPY diner (\(copyColumns)) FROM STDIN") { writer in try text.send(to: writer, from: 0) }
+            _ = try session.copyIn("COPY diner (\(copyColumns)) FROM STDIN", feed: feed)
             try session.executeScript("RELEASE SAVEPOINT diner_bulk")
             // The COPY stored every one of these resident IDs: they are all this import's.
             stored = try session.query("SELECT id, resident_id FROM diner WHERE resident_id = ANY ($1::text[])", [residentIDs])
@@ -332,7 +370,7 @@ public struct DinerImporter: Sendable {
                     ord bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP;
                 TRUNCATE diner_staging
                 """)
-            _ = try session.copyIn("COPY diner_staging (\(copyColumns)) FROM STDIN") { writer in try text.send(to: writer, from: 0) }
+            _ = try session.copyIn("COPY diner_staging (\(copyColumns)) FROM STDIN", feed: feed)
             stored = try session.query("""
                 INSERT INTO diner (\(copyColumns)) SELECT \(copyColumns) FROM diner_staging ORDER BY ord
                 ON CONFLICT DO NOTHING RETURNING id, resident_id

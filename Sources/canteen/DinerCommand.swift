@@ -8,7 +8,7 @@ struct DinerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diner",
         abstract: "Elderly diners.",
-        subcommands: [Register.self, Import.self, List.self, Show.self, Status.self, Category.self, Lookup.self])
+        subcommands: [Register.self, Import.self, List.self, Show.self, Edit.self, Status.self, Category.self, Lookup.self])
 
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a diner (birth date and sex come from the ID number).")
@@ -64,6 +64,38 @@ struct DinerCommand: AsyncParsableCommand {
                     if dryRun { print("dry run: nobody was registered; these are the outcomes a real run would have") }
                     print(report.summary)
                 }
+            }
+        }
+    }
+
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a diner's details (PATCH /v1/diners/{id}); an empty value clears an optional field.",
+            discussion: "The resident ID never changes (birth date and sex come from it). Example: canteen diner edit 12 --phone 13800000000 --card-no C-12")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Diner id.") var id: Int
+        @Option(help: "Name.") var name: String?
+        @Option(help: "Phone (empty: none).") var phone: String?
+        @Option(help: "Address (empty: none).") var address: String?
+        @Option(help: "Community (empty: none).") var community: String?
+        @Option(help: "Home site code (empty: none).") var homeSite: String?
+        @Option(help: "Meal card number (empty: none).") var cardNo: String?
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                func field(_ value: String?) -> SitePatch.Field<String> {
+                    guard let value else { return .unchanged }
+                    return value.trimmingWhitespace().isEmpty ? .cleared : .set(value)
+                }
+                var patch = DinerPatch()
+                patch.name = name
+                patch.phone = field(phone)
+                patch.address = field(address)
+                patch.community = field(community)
+                patch.homeSite = field(homeSite)
+                patch.cardNo = field(cardNo)
+                let view = try await context.services.diners.update(id, patch, by: context.actor)
+                try context.output.show(Components.Schemas.Diner(view)) { DinerCommand.printDetail(view) }
             }
         }
     }

@@ -8,7 +8,7 @@ struct SiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "site",
         abstract: "Canteen sites (幸福食堂).",
-        subcommands: [Add.self, List.self, Show.self, Close.self])
+        subcommands: [Add.self, List.self, Show.self, Edit.self, Close.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set up a canteen site.")
@@ -34,6 +34,50 @@ struct SiteCommand: AsyncParsableCommand {
                     slots: slots.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
                     defaultPriceFen: priceFen)
                 let view = try await context.services.sites.create(draft, by: context.actor)
+                try context.output.show(Components.Schemas.Site(view)) { SiteCommand.printDetail(view) }
+            }
+        }
+    }
+
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a site's details (PATCH /v1/sites/{code}); an empty value clears an optional field.",
+            discussion: "The code never changes. Example: canteen site edit LY-XINYI --phone 0635-8888888 --price-fen 1100")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Site code.") var code: String
+        @Option(help: "Name.") var name: String?
+        @Option(help: "community_center | enterprise | village | other.") var kind: String?
+        @Option(help: "Street (街道、乡镇).") var street: String?
+        @Option(help: "Community (empty: none).") var community: String?
+        @Option(help: "Address (empty: none).") var address: String?
+        @Option(name: .customLong("operator"), help: "Who runs it (empty: none).") var operatorName: String?
+        @Option(help: "Phone (empty: none).") var phone: String?
+        @Option(help: "First day of service, YYYY-MM-DD.") var opensOn: String?
+        @Option(help: "First day without service, YYYY-MM-DD (empty: open).") var closesOn: String?
+        @Option(help: "Slots served, comma-separated: breakfast,lunch,dinner.") var slots: String?
+        @Option(help: "Default meal price in fen (empty: none).") var priceFen: String?
+
+        func run() async throws {
+            try await CommandContext.run(options) { context in
+                func field(_ value: String?) -> SitePatch.Field<String> {
+                    guard let value else { return .unchanged }
+                    return value.trimmingWhitespace().isEmpty ? .cleared : .set(value)
+                }
+                var price: SitePatch.Field<Int> = .unchanged
+                if let text = priceFen?.trimmingWhitespace() {
+                    if text.isEmpty {
+                        price = .cleared
+                    } else if let fen = Int(text) {
+                        price = .set(fen)
+                    } else {
+                        throw CanteenError.invalidRequest("--price-fen must be a whole number of fen", field: "default_price_fen")
+                    }
+                }
+                let patch = SitePatch(name: name, kind: kind, street: street, community: field(community), address: field(address),
+                                      operatorName: field(operatorName), phone: field(phone), opensOn: opensOn, closesOn: field(closesOn),
+                                      slots: slots.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+                                      defaultPriceFen: price)
+                let view = try await context.services.sites.update(code, patch, by: context.actor)
                 try context.output.show(Components.Schemas.Site(view)) { SiteCommand.printDetail(view) }
             }
         }

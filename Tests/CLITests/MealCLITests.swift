@@ -122,6 +122,31 @@ struct MealCLITests {
         }
     }
 
+    @Test func dinerEditAndSiteEditChangeWhatTheyNameAndClearWhatIsEmpty() async throws {
+        try await TestDatabase.withPool { _, name in
+            let cli = CLIRunner(databaseURL: try TestDatabase.connectionString(database: name))
+            _ = try await cli.run("site", "add", "--code", "LY-01", "--name", "馨颐", "--kind", "community_center", "--street", "柳园街道",
+                                  "--opens-on", "2022-09-01", "--price-fen", "1000")
+            let registered = try json(try await cli.run("diner", "register", "--name", "王某某", "--resident-id", Self.residentID,
+                                                         "--card-no", "C-1", "--phone", "0635-1", "--json").stdout)
+            let id = try #require(registered["id"] as? Int)
+            let edited = try await cli.run("diner", "edit", String(id), "--phone", "13800000000", "--card-no", "", "--home-site", "LY-01", "--json")
+            #expect(edited.status == 0, "\(edited.stderr)")
+            let diner = try json(edited.stdout)
+            #expect(diner["phone"] as? String == "13800000000" && diner["card_no"] is NSNull && diner["home_site"] as? String == "LY-01")
+            #expect(diner["name"] as? String == "王某某")  // not named: unchanged
+            let bad = try await cli.run("diner", "edit", String(id), "--home-site", "NOPE")
+            #expect(bad.status != 0 && bad.stderr.contains("validation_failed"), "\(bad.stderr)")
+
+            let site = try json(try await cli.run("site", "edit", "LY-01", "--price-fen", "1100", "--phone", "0635-8888888", "--json").stdout)
+            #expect(site["default_price_fen"] as? Int == 1100 && site["phone"] as? String == "0635-8888888" && site["name"] as? String == "馨颐")
+            let cleared = try json(try await cli.run("site", "edit", "LY-01", "--price-fen", "", "--json").stdout)
+            #expect(cleared["default_price_fen"] is NSNull)
+            let human = try await cli.run("site", "edit", "LY-01", "--price-fen", "ten")
+            #expect(human.status != 0 && human.stderr.contains("invalid_request"), "\(human.stderr)")
+        }
+    }
+
     @Test func dinerImportRegistersASpreadsheetAndWritesItsRejects() async throws {
         try await TestDatabase.withPool { _, name in
             let cli = CLIRunner(databaseURL: try TestDatabase.connectionString(database: name))
