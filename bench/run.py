@@ -191,7 +191,7 @@ def markdown(result):
         lines += [f"Bulk registration (`bench/diners.sh`, {d['rows']:,} diners, a fresh database each round; `{d['summary']}`):", "",
                   f"Measured {d.get('measured_at', result['date'])}.", "",
                   "| figure | value |", "| --- | --- |",
-                  f"| `canteen diner import` (diner, status and audit row each) | {d['import_s']} s = {_fmt(d['import_rows_per_s'])} rows/s |",
+                  f"| `canteen diner import` (the diners by COPY, one audit row for the file) | {d['import_s']} s = {_fmt(d['import_rows_per_s'])} rows/s |",
                   f"| the same file with `--dry-run` (every row decided, nothing written) | {d['dry_run_s']} s = {_fmt(d['dry_run_rows_per_s'])} rows/s |",
                   f"| baseline: `\\copy` of the stored diners into `LIKE diner INCLUDING ALL` | {d['copy_s']} s = {_fmt(d['copy_rows_per_s'])} rows/s |",
                   f"| import ÷ baseline | {d['import_to_copy']} |", ""]

@@ -45,7 +45,7 @@ public enum ClaimAction: String, Sendable, CaseIterable {
     /// The next status, or `invalid_state` when the action does not apply.
     public func apply(to status: ClaimStatus) throws -> ClaimStatus {
         guard status == from else {
-            throw CanteenError(.invalidState, "a \(status.rawValue) claim cannot be \(pastTense) (only a \(from.rawValue) one)")
+            throw CanteenError(.invalidState, "this claim is \(status.rawValue): only a \(from.rawValue) claim can be \(pastTense)")
         }
         return to
     }

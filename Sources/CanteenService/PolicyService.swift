@@ -67,7 +67,7 @@ public struct PolicyService: Sendable {
         let date = date ?? clock.today()
         let book = try await db.session { session in try Self.loadAll(session) }
         guard let policy = book.policy(on: date) else {
-            throw CanteenError.notFound("a subsidy policy in force on \(date)")
+            throw CanteenError(.notFound, "no subsidy policy is in force on \(date)")
         }
         return policy
     }
