@@ -1,15 +1,13 @@
-/// One failing field of a request, for `validation_failed` and `invalid_request`.
-public struct FieldError: Sendable, Codable, Equatable {
+/// One field's problem in a request: the field and what is wrong with it.
+public struct FieldError: Sendable, Equatable {
     public let field: String
-    public let message: String
-    public init(field: String, message: String) {
+    public let message: Message
+    public init(field: String, message: Message) {
         self.field = field
         self.message = message
     }
 }
 
-/// Every failure a user can meet, with the error code of SPEC §3.
-/// The HTTP layer maps it once to a problem document, the CLI once to a message.
 public struct CanteenError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, Codable, CaseIterable {
         case invalidRequest = "invalid_request"
@@ -38,33 +36,38 @@ public struct CanteenError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public let code: Code
-    public let detail: String
+    /// What went wrong, for a person (in English: `detail`; in any language: `message.rendered(in:)`).
+    public let message: Message
     public var errors: [FieldError]
     public var existingMealID: Int?
     public var existingDinerID: Int?
     /// For `too_many_requests`: when to try again (the `Retry-After` header).
     public var retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ detail: String, errors: [FieldError] = [], existingMealID: Int? = nil, existingDinerID: Int? = nil) {
+    public init(_ code: Code, _ message: Message, errors: [FieldError] = [], existingMealID: Int? = nil, existingDinerID: Int? = nil) {
         self.code = code
-        self.detail = detail
+        self.message = message
         self.errors = errors
         self.existingMealID = existingMealID
         self.existingDinerID = existingDinerID
     }
 
+    /// In English.
+    public var detail: String { message.description }
+
     public var description: String { "\(code.rawValue): \(detail)" }
 
-    public static func notFound(_ what: String) -> CanteenError {
+    public static func notFound(_ what: Message) -> CanteenError {
         CanteenError(.notFound, "\(what) not found")
     }
 
     public static func validation(_ errors: [FieldError]) -> CanteenError {
-        let detail = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-        return CanteenError(.validationFailed, detail, errors: errors)
+        let parts = errors.map { error -> Message in "\(error.field): \(error.message)" }
+        let joined = parts.dropFirst().reduce(parts.first ?? "") { all, next -> Message in "\(all); \(next)" }
+        return CanteenError(.validationFailed, joined, errors: errors)
     }
 
-    public static func invalidRequest(_ detail: String, field: String? = nil) -> CanteenError {
+    public static func invalidRequest(_ detail: Message, field: String? = nil) -> CanteenError {
         CanteenError(.invalidRequest, detail, errors: field.map { [FieldError(field: $0, message: detail)] } ?? [])
     }
 

@@ -77,7 +77,7 @@ public struct CategoryPeriodDraft: Sendable {
     public func validated(against existing: [CategoryPeriod]) throws -> (category: DinerCategory, from: LocalDate, until: LocalDate?) {
         guard let word = category else { throw CanteenError.invalidRequest("category is required", field: "category") }
         guard let category = DinerCategory(rawValue: word) else {
-            throw CanteenError.invalidRequest("category must be one of " + DinerCategory.allCases.map(\.rawValue).joined(separator: ", "),
+            throw CanteenError.invalidRequest("category must be one of \(DinerCategory.allCases.map(\.rawValue).joined(separator: ", "))",
                                               field: "category")
         }
         var v = Validation()
@@ -88,8 +88,12 @@ public struct CategoryPeriodDraft: Sendable {
         try v.check()
         guard let from else { throw CanteenError.validation(v.errors) }
         if let clash = existing.first(where: { $0.category == category && $0.overlaps(from: from, until: until) }) {
-            throw CanteenError.validation([FieldError(field: "effective_on", message:
-                "overlaps the diner's \(category.rawValue) period \(clash.id) from \(clash.effectiveOn)" + (clash.endsOn.map { " to \($0)" } ?? ""))])
+            let message: Message = if let end = clash.endsOn {
+                "overlaps the diner's \(category.rawValue) period \(clash.id) from \(clash.effectiveOn) to \(end)"
+            } else {
+                "overlaps the diner's open \(category.rawValue) period \(clash.id) from \(clash.effectiveOn)"
+            }
+            throw CanteenError.validation([FieldError(field: "effective_on", message: message)])
         }
         return (category, from, until)
     }

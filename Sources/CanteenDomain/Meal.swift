@@ -68,11 +68,14 @@ public enum DinerReference: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    public var description: String { message.description }
+
+    /// The diner as a message names it.
+    public var message: Message {
         switch self {
         case .id(let id): return "diner \(id)"
-        case .residentID(let value): return "resident ID \(ResidentID.mask(value))"
-        case .cardNo(let card): return "card \(card)"
+        case .residentID(let value): return "the diner with resident ID \(ResidentID.mask(value))"
+        case .cardNo(let card): return "the diner with card \(card)"
         }
     }
 }

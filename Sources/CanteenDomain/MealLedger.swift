@@ -204,7 +204,7 @@ public struct MealLedger: Sendable {
                                         errors: [FieldError(field: "price_fen", message: "must be 0–\(Money.maximumMealPrice.fen)")]))
         }
         guard let dinerID = dinerIDs[reference], let diner = diners[dinerID] else {
-            return refused(.notFound(reference.description), price: price)
+            return refused(.notFound(reference.message), price: price)
         }
         guard servedOn >= diner.birthDate else {
             return refused(CanteenError(.invalidDate, "served_on \(servedOn) is before the diner's birth date",

@@ -68,7 +68,7 @@ public struct ResidentID: Hashable, Sendable, CustomStringConvertible {
         return checkCharacters[sum % 11]
     }
 
-    static func invalid(_ rule: String, _ message: String) -> CanteenError {
+    static func invalid(_ rule: Message, _ message: Message) -> CanteenError {
         CanteenError(.invalidResidentID, "\(rule): \(message)",
                      errors: [FieldError(field: "resident_id", message: "\(rule): \(message)")])
     }

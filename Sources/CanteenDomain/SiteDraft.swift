@@ -64,7 +64,7 @@ public struct SiteDraft: Sendable {
     static func kind(_ text: String?, _ v: inout Validation) -> SiteKind? {
         guard let text else { v.fail("kind", "is required"); return nil }
         guard let kind = SiteKind(rawValue: text) else {
-            v.fail("kind", "must be one of " + SiteKind.allCases.map(\.rawValue).joined(separator: ", "))
+            v.fail("kind", "must be one of \(SiteKind.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
         return kind

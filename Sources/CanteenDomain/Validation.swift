@@ -4,7 +4,7 @@ public struct Validation: Sendable {
 
     public init() {}
 
-    public mutating func fail(_ field: String, _ message: String) {
+    public mutating func fail(_ field: String, _ message: Message) {
         errors.append(FieldError(field: field, message: message))
     }
 

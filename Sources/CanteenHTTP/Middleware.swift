@@ -26,7 +26,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = ProblemMiddleware.response(for: error, logger: logger)
+            let language = Language.preferred(acceptLanguage: request.headers[.acceptLanguage])
+            response = Language.$current.withValue(language) { ProblemMiddleware.response(for: error, logger: logger) }
         }
         response.headers[.init("X-Request-Id")!] = context.requestID
         let elapsed = ContinuousClock.now - started
@@ -66,11 +67,16 @@ struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let logger: Logger
 
+    /// The request's language (SPEC §3, `Accept-Language`) holds for everything it runs: the
+    /// problem answered here and the problems of a batch's items or an import's rows.
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            return Self.response(for: error, logger: logger)
+        let language = Language.preferred(acceptLanguage: request.headers[.acceptLanguage])
+        return await Language.$current.withValue(language) {
+            do {
+                return try await next(request, context)
+            } catch {
+                return Self.response(for: error, logger: logger)
+            }
         }
     }
 

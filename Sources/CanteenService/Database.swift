@@ -43,7 +43,7 @@ public struct Database: Sendable {
         case is CanteenError, is CancellationError:
             return error
         case let refusal as Migrator.Refusal:
-            return CanteenError(.invalidState, refusal.description)
+            return CanteenError(.invalidState, Message(verbatim: refusal.description))
         case let error as PostgresError:
             if let known = ConstraintErrors.canteenError(for: error) { return known }
             switch error.kind {

@@ -112,7 +112,7 @@ struct MealStore: Sendable {
                 toLoad[id, default: []].append(position)
             case .duplicate(let existing, let slot, let date):
                 let id: Int?
-                var detail = "the diner already has a \(slot.rawValue) meal on \(date)"
+                var detail: Message = "the diner already has a \(slot.rawValue) meal on \(date)"
                 switch existing {
                 case .stored(let stored): id = stored
                 case .pending(let first):

@@ -75,7 +75,7 @@ public struct QuoteService: Sendable {
         if let siteCode { try actor.requireSite(siteCode) }
         let ledger = try await db.session { session in
             let ledger = try store.facts(for: [MealStore.Need(diner: reference, siteCode: siteCode, date: date)], session)
-            guard let id = ledger.dinerIDs[reference], let diner = ledger.diners[id] else { throw CanteenError.notFound(reference.description) }
+            guard let id = ledger.dinerIDs[reference], let diner = ledger.diners[id] else { throw CanteenError.notFound(reference.message) }
             // By id, an operator quotes only the diners it may read (GET /v1/diners/{id}): a quote
             // tells age, status and which slots were eaten. By card or resident ID it may quote any
             // diner, as it may look any up at the counter; a street office only those it may read.

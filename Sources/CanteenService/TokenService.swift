@@ -228,7 +228,7 @@ public struct AuditService: Sendable {
     public func list(entity: String?, entityID: String?, page: PageRequest = .first, by actor: Principal) async throws -> Page<Entry> {
         try actor.require(.admin, .bureau)
         if let entity, AuditEntity(rawValue: entity) == nil {
-            throw CanteenError.invalidRequest("entity must be one of " + AuditEntity.allCases.map(\.rawValue).joined(separator: ", "), field: "entity")
+            throw CanteenError.invalidRequest("entity must be one of \(AuditEntity.allCases.map(\.rawValue).joined(separator: ", "))", field: "entity")
         }
         let after = try page.afterID()
         let clock = self.clock

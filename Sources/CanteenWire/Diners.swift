@@ -92,7 +92,7 @@ extension DinerPatch {
     /// changed, and the status has its own route: naming them is refused.
     public init(_ body: DinerPatchBody) throws {
         if let fixed = body.fixed.first {
-            let message = fixed == "status" ? "change it with POST /v1/diners/{id}/status" : "cannot be changed; it comes from the resident ID number"
+            let message: Message = fixed == "status" ? "change it with POST /v1/diners/{id}/status" : "cannot be changed; it comes from the resident ID number"
             throw CanteenError.validation([FieldError(field: fixed, message: message)])
         }
         self.init()

@@ -38,7 +38,7 @@ extension Components.Schemas.BatchResult {
     public init(_ result: MealService.BatchResult) {
         self.init(clientRef: Nullable(result.clientRef), status: .init(result.status),
                   meal: Nullable(result.meal.map { Components.Schemas.Meal($0) }),
-                  error: Nullable(result.error.map(Components.Schemas.Problem.init)))
+                  error: Nullable(result.error.map { Components.Schemas.Problem($0) }))
     }
 }
 
@@ -92,6 +92,6 @@ extension Components.Schemas.MealImport {
 extension Components.Schemas.RowError {
     /// A rejected row's error: the SPEC code and what is wrong with the row.
     public init(_ error: CanteenError) {
-        self.init(code: error.code.rawValue, detail: error.detail)
+        self.init(code: error.code.rawValue, detail: error.message.rendered(in: Language.current))
     }
 }

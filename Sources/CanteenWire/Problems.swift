@@ -6,11 +6,13 @@ import CanteenDomain
 // HTTP status of each code lives here, with the wire, not in the domain.
 
 extension Components.Schemas.Problem {
-    public init(_ error: CanteenError) {
+    /// In the language of the request or command (`Language.current`, SPEC §3): the title and
+    /// the detail, and each field's message; the `code` words never change.
+    public init(_ error: CanteenError, in language: Language = Language.current) {
         self.init(
-            _type: "urn:canteen:problem:\(error.code.rawValue)", title: Self.title(error.code), status: Self.status(error.code),
-            detail: error.detail, code: .init(error.code),
-            errors: error.errors.isEmpty ? nil : error.errors.map { .init(field: $0.field, message: $0.message) },
+            _type: "urn:canteen:problem:\(error.code.rawValue)", title: MessageCatalogue.title(error.code, in: language),
+            status: Self.status(error.code), detail: error.message.rendered(in: language), code: .init(error.code),
+            errors: error.errors.isEmpty ? nil : error.errors.map { .init(field: $0.field, message: $0.message.rendered(in: language)) },
             existingMealId: error.existingMealID, existingDinerId: error.existingDinerID)
     }
 
@@ -30,30 +32,9 @@ extension Components.Schemas.Problem {
         }
     }
 
+    /// The code's title in the language of the request (`Language.current`).
     public static func title(_ code: CanteenError.Code) -> String {
-        switch code {
-        case .invalidRequest: "Invalid request"
-        case .unauthorized: "Unauthorized"
-        case .forbidden: "Forbidden"
-        case .notFound: "Not found"
-        case .duplicateMeal: "Meal already logged"
-        case .duplicateResidentID: "Resident ID already registered"
-        case .duplicateCardNo: "Card number already registered"
-        case .duplicateSiteCode: "Site code already exists"
-        case .periodClosed: "Period closed"
-        case .invalidState: "Invalid state"
-        case .payloadTooLarge: "Payload too large"
-        case .invalidResidentID: "Invalid resident ID number"
-        case .siteNotOperating: "Site not operating"
-        case .dinerInactive: "Diner not active"
-        case .invalidDate: "Invalid date"
-        case .invalidPrice: "Invalid price"
-        case .idempotencyMismatch: "Idempotency key reused with different content"
-        case .validationFailed: "Validation failed"
-        case .tooManyRequests: "Too many requests"
-        case .internal: "Internal error"
-        case .unavailable: "Service unavailable"
-        }
+        MessageCatalogue.title(code, in: Language.current)
     }
 }
 

@@ -13,6 +13,13 @@ struct CommandContext {
     /// Opens the database, runs `body`, closes the pool, and turns every failure
     /// into a message on stderr (or a problem object with `--json`) and a non-zero exit.
     static func run(_ options: GlobalOptions, _ body: (CommandContext) async throws -> Void) async throws {
+        // SPEC §4: the CLI speaks the language of `LANG` / `LC_ALL`.
+        try await Language.$current.withValue(Language.fromEnvironment(ProcessInfo.processInfo.environment)) {
+            try await runInLanguage(options, body)
+        }
+    }
+
+    private static func runInLanguage(_ options: GlobalOptions, _ body: (CommandContext) async throws -> Void) async throws {
         let output = Output(json: options.json)
         do {
             let services = try CanteenServices.open(url: try DatabaseLocator.url(flag: options.databaseURL), role: .commandLine,

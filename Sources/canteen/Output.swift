@@ -40,9 +40,10 @@ struct Output {
             let data = (try? JSONCoding.encoder().encode(Components.Schemas.Problem(canteenError))) ?? Data()
             FileHandle.standardError.write(data + Data("\n".utf8))
         } else {
-            var text = "error: \(canteenError.code.rawValue): \(canteenError.detail)"
-            if let id = canteenError.existingMealID { text += " (existing meal \(id))" }
-            if let id = canteenError.existingDinerID { text += " (existing diner \(id))" }
+            let language = Language.current
+            var text = "error: \(canteenError.code.rawValue): \(canteenError.message.rendered(in: language))"
+            if let id = canteenError.existingMealID { text += " " + Message("(existing meal \(id))").rendered(in: language) }
+            if let id = canteenError.existingDinerID { text += " " + Message("(existing diner \(id))").rendered(in: language) }
             FileHandle.standardError.write(Data((text + "\n").utf8))
         }
         return ExitCode(canteenError.code == .unavailable ? 3 : 1)
@@ -54,7 +55,7 @@ struct Output {
         case is CancellationError: return CanteenError(.unavailable, "cancelled")
         // The services map every database failure; anything else reaching here is a bug, and the
         // person at the terminal is the one to report it, so it says what it was.
-        default: return CanteenError(.internal, "unexpected failure: \(error)")
+        default: return CanteenError(.internal, "unexpected failure: \(String(describing: error))")
         }
     }
 }

@@ -28,6 +28,19 @@ struct SiteCLITests {
         }
     }
 
+    /// SPEC §4: the CLI's errors follow `LANG` / `LC_ALL`; the code word stays.
+    @Test func errorsSpeakTheLanguageOfLANG() async throws {
+        try await TestDatabase.withPool { _, name in
+            let cli = CLIRunner(databaseURL: try TestDatabase.connectionString(database: name))
+            let zh = try await cli.run("site", "show", "NOPE", environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+            #expect(zh.status == 1 && zh.stderr.contains("error: not_found: 未找到食堂 NOPE"), "\(zh.stderr)")
+            let en = try await cli.run("site", "show", "NOPE", environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": "C.UTF-8"])
+            #expect(en.stderr.contains("error: not_found: site NOPE not found"), "\(en.stderr)")
+            let json = try await cli.run("site", "show", "NOPE", "--json", environment: ["LC_ALL": "zh_CN.UTF-8"])
+            #expect(json.stderr.contains(#""title":"未找到""#) || json.stderr.contains(#""title" : "未找到""#), "\(json.stderr)")
+        }
+    }
+
     @Test func siteAddAndListPrintTheAPIObjects() async throws {
         try await TestDatabase.withPool { _, name in
             let cli = CLIRunner(databaseURL: try TestDatabase.connectionString(database: name))
