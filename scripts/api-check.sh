@@ -11,7 +11,7 @@ examples=${API_CHECK_EXAMPLES:-15}
 venv=.local/venv
 if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
   echo "api-check: installing schemathesis into $venv" >&2
-  python3 -m venv "$venv" >&2 || { apt-get install -y -qq python3-venv >&2 && python3 -m venv "$venv" >&2; }
+  python3 -m venv "$venv" >&2 || { scripts/apt-install.sh api-check python3-venv && python3 -m venv "$venv" >&2; }
   "$venv/bin/pip" install -q schemathesis==4.32.5 >&2
 fi
 

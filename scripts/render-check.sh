@@ -14,9 +14,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "render-check: installing ${need[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  scripts/apt-install.sh render-check "${need[@]}"
 fi
 
 base=$(scripts/db.sh start --test | tail -n 1); base=${base#DATABASE_URL=}
