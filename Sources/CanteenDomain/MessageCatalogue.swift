@@ -231,7 +231,7 @@ public enum MessageCatalogue {
         "the site does not serve %@": "食堂不供应 %@",
         "this card number already belongs to another diner": "此卡号已属于另一位老人",
         "this category period has already ended": "此困难类别时段已经结束",
-        "this claim is %@: only a %@ claim can be %@": "该申报当前为 %1$@ 状态：只有 %2$@ 状态的申报才能 %3$@",
+        "this claim is %@: only a %@ claim can be %@": "该申报当前为 %1$@ 状态，此操作只适用于 %2$@ 状态的申报",
         "this key was used for a different meal": "此幂等键已用于另一餐",
         "this token may not act for site %@": "此令牌无权操作食堂 %@",
         "this token may not act for street %@": "此令牌无权操作街道 %@",

@@ -340,6 +340,9 @@ public struct DinerImporter: Sendable {
     /// `INSERT … ON CONFLICT DO NOTHING`, which leaves that row out (to be decided again).
     static func insert(_ rows: [(row: Int, diner: DinerDraft.Valid)], _ session: Session, clock: BusinessClock) throws -> [Int: Int] {
         guard !rows.isEmpty else { return [:] }
+        // In resident ID order: two imports of overlapping files take the unique index's locks in
+        // the same order and wait for each other instead of deadlocking.
+        let rows = rows.sorted { $0.diner.residentID.value < $1.diner.residentID.value }
         let now = clock.timestamp(clock.currentDate())
         /// The rows in COPY's text format, handed over a megabyte at a time (the server stores
         /// one part while the next is written).

@@ -100,7 +100,7 @@ public struct DinerService: Sendable {
     static func requireAccess(dinerID: Int, homeSite: String?, _ actor: Principal, _ session: Session) throws {
         guard actor.isScoped else { return }
         if let home = homeSite, actor.siteCodes.contains(home) { return }
-        if !actor.streets.isEmpty, try !session.query("SELECT 1 FROM meal WHERE diner_id = $1 AND site_code = ANY ($2::text[]) LIMIT 1",
+        if !actor.streets.isEmpty, try !session.query("SELECT 1 FROM meal WHERE diner_id = $1 AND site_code = ANY ($2::text[]) AND status = 'valid' LIMIT 1",
                                                        [dinerID, TextArray(actor.siteCodes.sorted())]).isEmpty {
             return
         }
@@ -136,7 +136,7 @@ public struct DinerService: Sendable {
                   AND ($5::text IS NULL OR d.community = $5)
                   AND ($6::text IS NULL OR d.home_site = $6)
                   AND ($7::text[] IS NULL OR d.home_site = ANY ($7::text[])
-                       OR ($10::boolean AND EXISTS (SELECT 1 FROM meal m WHERE m.diner_id = d.id AND m.site_code = ANY ($7::text[]))))
+                       OR ($10::boolean AND EXISTS (SELECT 1 FROM meal m WHERE m.diner_id = d.id AND m.site_code = ANY ($7::text[]) AND m.status = 'valid')))
                   AND ($8::bigint IS NULL OR d.id > $8)
                 ORDER BY d.id
                 LIMIT $9

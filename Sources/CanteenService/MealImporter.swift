@@ -125,7 +125,7 @@ public struct MealImporter: Sendable {
                 items.append(item)
                 recordBytes[record.line] = record.bytes
             case .failure(let error):
-                report.rejects.append(Reject(line: record.line, code: error.code.rawValue, detail: error.detail,
+                report.rejects.append(Reject(line: record.line, code: error.code.rawValue, detail: error.message.rendered(in: Language.current),
                                              fields: Self.masked(record.fields, columns: columns)))
                 report.rows.append(Row(line: record.line, status: .rejected, mealID: nil, error: error))
             }
@@ -174,7 +174,7 @@ public struct MealImporter: Sendable {
                     CSV.parse(slice) { fields = $0.fields }
                 }
             }
-            report.rejects.append(Reject(line: line, code: error.code.rawValue, detail: error.detail, fields: Self.masked(fields, columns: columns)))
+            report.rejects.append(Reject(line: line, code: error.code.rawValue, detail: error.message.rendered(in: Language.current), fields: Self.masked(fields, columns: columns)))
         }
         report.rejects.sort { $0.line < $1.line }
         report.rows.sort { $0.line < $1.line }

@@ -72,6 +72,7 @@ public struct SiteService: Sendable {
         let today = clock.today()
         return try await db.transaction { session in
             let before = try Self.load(code, session, forUpdate: true)
+            try actor.requireSite(code)
             try actor.requireStreet(before.street)
             let after = try patch.applied(to: before)
             try actor.requireStreet(after.street)

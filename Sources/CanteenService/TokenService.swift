@@ -117,10 +117,16 @@ public struct TokenService: Sendable {
         // A street office's sites are those of its streets now: its principal is never cached,
         // so a site added to (or moved out of) its street counts at once. Bureau calls are few.
         let row = try await db.session { session in
+            // `last_used_at` moves at most once per cache lifetime: no row lock for every request.
             try session.queryPrepared("""
-                UPDATE api_token t SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL
-                RETURNING name, role, site_codes, streets,
-                          CASE WHEN streets = '{}' THEN '{}' ELSE ARRAY(SELECT code FROM site WHERE street = ANY (t.streets)) END AS street_sites
+                WITH t AS (SELECT id, name, role, site_codes, streets, last_used_at FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL),
+                used AS (
+                    UPDATE api_token a SET last_used_at = now() FROM t
+                    WHERE a.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '10 seconds')
+                )
+                SELECT name, role, site_codes, streets,
+                       CASE WHEN streets = '{}' THEN '{}' ELSE ARRAY(SELECT code FROM site WHERE street = ANY (t.streets)) END AS street_sites
+                FROM t
                 """, [hash]).first
         }
         guard let row, let role = Role(rawValue: try row.decode("role")) else {
@@ -246,7 +252,7 @@ public struct AuditService: Sendable {
                       WHEN 'claim' THEN EXISTS (SELECT 1 FROM claim c WHERE c.id = \(Self.numericID) AND c.site_code = ANY ($5::text[]))
                       WHEN 'diner' THEN EXISTS (
                           SELECT 1 FROM diner d WHERE d.id = \(Self.numericID) AND (d.home_site = ANY ($5::text[])
-                              OR EXISTS (SELECT 1 FROM meal m WHERE m.diner_id = d.id AND m.site_code = ANY ($5::text[]))))
+                              OR EXISTS (SELECT 1 FROM meal m WHERE m.diner_id = d.id AND m.site_code = ANY ($5::text[]) AND m.status = 'valid')))
                       ELSE false END)
                 ORDER BY id LIMIT $4
                 """, [entity, entityID, after, page.limit + 1, ownSites]).rows.map { row in

@@ -26,7 +26,7 @@ struct ClaimCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a claim with its brackets, lines and adjustments.")
+        static let configuration = CommandConfiguration(abstract: "Show a claim: brackets, lines, adjustments, checks and events.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Claim id.") var id: Int
 

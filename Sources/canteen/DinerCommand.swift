@@ -56,7 +56,7 @@ struct DinerCommand: AsyncParsableCommand {
                     }
                 }
                 let rejected = report.rows.compactMap { row in
-                    row.error.map { ImportFile.Rejected(line: row.line, code: $0.code.rawValue, detail: $0.detail, fields: row.fields) }
+                    row.error.map { ImportFile.Rejected(line: row.line, code: $0.code.rawValue, detail: $0.message.rendered(in: Language.current), fields: row.fields) }
                 }
                 let rejectsFile = try ImportFile.writeRejects(rejected, header: report.header, besides: file)
                 try context.output.show(Components.Schemas.DinerImport(report)) {

@@ -76,7 +76,7 @@ struct PolicyCommand: AsyncParsableCommand {
             return PolicyService.Draft(try JSONCoding.decoder().decode(Components.Schemas.PolicyInput.self, from: data))
         } catch let error as DecodingError {
             let refusal = CanteenError.invalidBody(error)
-            throw CanteenError(.invalidRequest, "\(path): \(refusal.detail)", errors: refusal.errors)
+            throw CanteenError(.invalidRequest, "\(path): \(refusal.message)", errors: refusal.errors)
         }
     }
 

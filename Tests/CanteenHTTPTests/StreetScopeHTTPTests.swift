@@ -115,6 +115,12 @@ struct StreetScopeHTTPTests {
                     }
                 }
                 #expect(rows.contains { $0["entity"] as? String == "claim" })
+                // A meal logged there by mistake and voided gives the office no reach to the diner.
+                let mistake = try await services.meals.log(Fixtures.meal(site: "ZL-01", diner: w.diner2, on: "2026-11-02"), by: .testAdmin).meal.id
+                #expect(try await call(.get, "/v1/diners/\(w.diner2)", office).0 == .ok)
+                _ = try await services.meals.void(mistake, reason: "刷错卡", by: .testAdmin)
+                #expect(try await call(.get, "/v1/diners/\(w.diner2)", office).0 == .forbidden)
+                #expect(!items(try await call(.get, "/v1/diners", office)).contains { $0["id"] as? Int == w.diner2 })
                 let all = items(try await call(.get, "/v1/audit?limit=500", w.bureau))
                 #expect(all.contains { $0["entity"] as? String == "token" } && all.contains { $0["entity_id"] as? String == "LY-01" })
             }

@@ -77,7 +77,7 @@ public enum ClaimDocument {
             "line_rows": lineRows(claim.lines),
             "has_adjustments": !claim.adjustments.isEmpty,
             "adjustments": claim.adjustments.map {
-                ["meal_id": String($0.mealID), "served_on": $0.servedOn.description, "reason": $0.reason,
+                ["meal_id": String($0.mealID), "served_on": $0.servedOn.chinese, "reason": $0.reason,
                  "subsidy": Money(fen: $0.subsidyFen).description, "operating": Money(fen: $0.operatingFen).description]
             },
             "has_checks": !claim.checks.isEmpty,
