@@ -48,7 +48,7 @@ struct ContractRoutes: ServerTransport {
         let metadata = ServerRequestMetadata(pathParameters: [String: Substring](context.parameters.map { (String($0.0), $0.1) }) { first, _ in first })
         var head = try ContractParameters.checked(request.head, declared: declared, pathParameters: metadata.pathParameters)
         head.headerFields[.accept] = nil
-        let (response, body) = try await handler(head, try await isFile ? Self.file(of: request) : Self.body(of: request), metadata)
+        let (response, body) = try await handler(head, try await Self.body(of: request, isFile: isFile), metadata)
         var headers = response.headerFields
         if let type = headers[.contentType], !type.contains("charset"), type.hasPrefix("text/") || type == "application/yaml" {
             headers[.contentType] = type + "; charset=utf-8"
@@ -60,34 +60,22 @@ struct ContractRoutes: ServerTransport {
         return Response(status: response.status, headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    /// The request's body, read whole: nil when empty.
-    static func body(of request: Request) async throws -> HTTPBody? {
+    /// The request's body, read whole: nil when empty. A JSON body holds at most 1 MiB and no
+    /// NUL; a file at most 10 MiB (its rows answer a NUL themselves).
+    static func body(of request: Request, isFile: Bool) async throws -> HTTPBody? {
         var request = request
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maximumBody)
+            buffer = try await request.collectBody(upTo: isFile ? maximumFile : maximumBody)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw CanteenError(.payloadTooLarge, "the body is larger than 1 MiB")
+            throw CanteenError(.payloadTooLarge, isFile ? "the file is larger than 10 MiB: split it" : "the body is larger than 1 MiB")
         }
         guard buffer.readableBytes > 0 else { return nil }
-        if buffer.withUnsafeReadableBytes(TextInput.jsonHasNUL) { throw TextInput.nulError }
+        if !isFile, buffer.withUnsafeReadableBytes(TextInput.jsonHasNUL) { throw TextInput.nulError }
         return HTTPBody(Array(buffer.readableBytesView))
     }
 
-    /// A file's body, read whole (at most 10 MiB): nil when empty.
-    static func file(of request: Request) async throws -> HTTPBody? {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maximumFile)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw CanteenError(.payloadTooLarge, "the file is larger than 10 MiB: split it")
-        }
-        guard buffer.readableBytes > 0 else { return nil }
-        return HTTPBody(Array(buffer.readableBytesView))
-    }
-
-    /// A file body's bytes (read whole by `file(of:)` already).
+    /// A file body's bytes (read whole by `body(of:isFile:)` already).
     static func data(_ body: HTTPBody) async throws -> Data {
         try await Data(collecting: body, upTo: maximumFile)
     }

@@ -1,8 +1,6 @@
 import CanteenDomain
-import Dispatch
 import Foundation
 import Postgres
-import Synchronization
 
 /// Bulk registration (SPEC §2.7): the spreadsheet a village committee hands over, as a CSV.
 ///
@@ -86,12 +84,8 @@ public struct DinerImporter: Sendable {
         report.rows.reserveCapacity(file.records.count)
         progress(.checking(rows: file.records.count))
         let defaultSite = home
-        let outcomes = await withCheckedContinuation { done in
-            // CPU work for every core: off the concurrency pool, which serves the other requests.
-            DispatchQueue.global().async {
-                done.resume(returning: Self.checkAll(file.records, columns: file.columns, headerCount: file.header.count, defaultHome: defaultSite,
-                                                     today: today, actor: actor))
-            }
+        let outcomes = await ParallelCheck.map(file.records, minimumPart: 5_000) { record in
+            Self.check(record, columns: file.columns, headerCount: file.header.count, defaultHome: defaultSite, today: today, actor: actor)
         }
         for (record, outcome) in zip(file.records, outcomes) {
             switch outcome {
@@ -170,23 +164,6 @@ public struct DinerImporter: Sendable {
         if let headerError { throw headerError }
         guard let columns else { throw CanteenError.invalidRequest("the file is empty: it needs a header row") }
         return (header, columns, records)
-    }
-
-    /// Every record's own content checked, in order; the work is split into one part per core.
-    /// It blocks the calling thread.
-    static func checkAll(_ records: [CSV.Record], columns: [String: Int], headerCount: Int, defaultHome: String?, today: LocalDate,
-                         actor: Principal) -> [Result<DinerDraft.Valid, CanteenError>] {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, records.count / 5_000))
-        let size = (records.count + parts - 1) / parts
-        let results = Mutex<[Int: [Result<DinerDraft.Valid, CanteenError>]]>([:])
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = (part * size)..<min(records.count, (part + 1) * size)
-            let checked = records[range].map {
-                check($0, columns: columns, headerCount: headerCount, defaultHome: defaultHome, today: today, actor: actor)
-            }
-            results.withLock { $0[part] = checked }
-        }
-        return results.withLock { parts in parts.keys.sorted().flatMap { parts[$0] ?? [] } }
     }
 
     /// One row's own content, checked as `POST /v1/diners` checks a body.

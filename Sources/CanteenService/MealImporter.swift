@@ -1,8 +1,6 @@
 import CanteenDomain
-import Dispatch
 import Foundation
 import Postgres
-import Synchronization
 
 /// `canteen meal import`: a day's (or month's) taps from an offline card reader.
 ///
@@ -106,11 +104,8 @@ public struct MealImporter: Sendable {
         // import is the database's work and the rows' decisions in file order).
         let headerCount = report.header.count
         let parsed = records, known = columns
-        let checked = await withCheckedContinuation { done in
-            // CPU work for every core: off the concurrency pool, which serves the other requests.
-            DispatchQueue.global().async {
-                done.resume(returning: Self.check(parsed, columns: known, headerCount: headerCount, siteCode: siteCode, today: today, actor: actor))
-            }
+        let checked = await ParallelCheck.map(parsed, minimumPart: 10_000) { record -> Result<MealStore.Item, CanteenError> in
+            Self.check(record, columns: known, headerCount: headerCount, siteCode: siteCode, today: today, actor: actor)
         }
         var requests: [(line: Int, request: MealRequest)] = []
         var items: [MealStore.Item] = []
@@ -186,28 +181,17 @@ public struct MealImporter: Sendable {
         return report
     }
 
-    /// Every record checked (`request`) and hashed as a logged meal, in order; the work is split
-    /// into one part per core. It blocks the calling thread.
-    static func check(_ records: [CSV.Record], columns: [String: Int], headerCount: Int, siteCode: String, today: LocalDate,
-                      actor: Principal) -> [Result<MealStore.Item, CanteenError>] {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, records.count / 10_000))
-        let size = (records.count + parts - 1) / parts
-        let results = Mutex<[Int: [Result<MealStore.Item, CanteenError>]]>([:])
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = (part * size)..<min(records.count, (part + 1) * size)
-            let checked = records[range].map { record -> Result<MealStore.Item, CanteenError> in
-                do {
-                    let request = try Self.request(record, columns: columns, headerCount: headerCount, siteCode: siteCode, today: today)
-                    var item = MealService.item(request, actor: actor)
-                    item.label = "line \(record.line)"
-                    return .success(item)
-                } catch {
-                    return .failure(error as? CanteenError ?? CanteenError.invalidRequest("unreadable row"))
-                }
-            }
-            results.withLock { $0[part] = checked }
+    /// One record checked (`request`) and hashed as a logged meal.
+    static func check(_ record: CSV.Record, columns: [String: Int], headerCount: Int, siteCode: String, today: LocalDate,
+                      actor: Principal) -> Result<MealStore.Item, CanteenError> {
+        do {
+            let request = try Self.request(record, columns: columns, headerCount: headerCount, siteCode: siteCode, today: today)
+            var item = MealService.item(request, actor: actor)
+            item.label = "line \(record.line)"
+            return .success(item)
+        } catch {
+            return .failure(error as? CanteenError ?? CanteenError.invalidRequest("unreadable row"))
         }
-        return results.withLock { parts in parts.keys.sorted().flatMap { parts[$0] ?? [] } }
     }
 
     /// One data row as a checked meal request (its own content, as `POST /v1/meals` checks it).

@@ -79,8 +79,9 @@ public struct QuoteService: Sendable {
             // By id, an operator quotes only the diners it may read (GET /v1/diners/{id}): a quote
             // tells age, status and which slots were eaten. By card or resident ID it may quote any
             // diner, as it may look any up at the counter; a street office only those it may read.
-            if case .id = reference { try DinerService.requireAccess(dinerID: id, homeSite: diner.homeSite, actor, session) }
-            if !actor.streets.isEmpty { try DinerService.requireAccess(dinerID: id, homeSite: diner.homeSite, actor, session) }
+            var byID = false
+            if case .id = reference { byID = true }
+            if byID || !actor.streets.isEmpty { try DinerService.requireAccess(dinerID: id, homeSite: diner.homeSite, actor, session) }
             return ledger
         }
         return try Self.quote(ledger.assess(diner: reference, siteCode: siteCode, slot: slot, priceFen: priceFen, servedOn: date, today: today))

@@ -83,17 +83,13 @@ struct DinerCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandContext.run(options) { context in
-                func field(_ value: String?) -> SitePatch.Field<String> {
-                    guard let value else { return .unchanged }
-                    return value.trimmingWhitespace().isEmpty ? .cleared : .set(value)
-                }
                 var patch = DinerPatch()
                 patch.name = name
-                patch.phone = field(phone)
-                patch.address = field(address)
-                patch.community = field(community)
-                patch.homeSite = field(homeSite)
-                patch.cardNo = field(cardNo)
+                patch.phone = SitePatch.Field(option: phone)
+                patch.address = SitePatch.Field(option: address)
+                patch.community = SitePatch.Field(option: community)
+                patch.homeSite = SitePatch.Field(option: homeSite)
+                patch.cardNo = SitePatch.Field(option: cardNo)
                 let view = try await context.services.diners.update(id, patch, by: context.actor)
                 try context.output.show(Components.Schemas.Diner(view)) { DinerCommand.printDetail(view) }
             }

@@ -95,3 +95,11 @@ struct TextTable {
         }
     }
 }
+
+extension SitePatch.Field where Value == String {
+    /// An edit command's option: absent leaves the field, an empty value clears it.
+    init(option value: String?) {
+        guard let value else { self = .unchanged; return }
+        self = value.trimmingWhitespace().isEmpty ? .cleared : .set(value)
+    }
+}

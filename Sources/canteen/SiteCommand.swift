@@ -59,10 +59,6 @@ struct SiteCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandContext.run(options) { context in
-                func field(_ value: String?) -> SitePatch.Field<String> {
-                    guard let value else { return .unchanged }
-                    return value.trimmingWhitespace().isEmpty ? .cleared : .set(value)
-                }
                 var price: SitePatch.Field<Int> = .unchanged
                 if let text = priceFen?.trimmingWhitespace() {
                     if text.isEmpty {
@@ -73,8 +69,9 @@ struct SiteCommand: AsyncParsableCommand {
                         throw CanteenError.invalidRequest("--price-fen must be a whole number of fen", field: "default_price_fen")
                     }
                 }
-                let patch = SitePatch(name: name, kind: kind, street: street, community: field(community), address: field(address),
-                                      operatorName: field(operatorName), phone: field(phone), opensOn: opensOn, closesOn: field(closesOn),
+                let patch = SitePatch(name: name, kind: kind, street: street, community: .init(option: community), address: .init(option: address),
+                                      operatorName: .init(option: operatorName), phone: .init(option: phone), opensOn: opensOn,
+                                      closesOn: .init(option: closesOn),
                                       slots: slots.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
                                       defaultPriceFen: price)
                 let view = try await context.services.sites.update(code, patch, by: context.actor)
