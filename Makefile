@@ -7,13 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CANTEEN := .build/debug/canteen
 
-.PHONY: help deps build db db-stop test run clean docs-images bench chaos
+.PHONY: help deps build db db-stop db-ha db-ha-stop test run clean docs-images bench chaos
 
 help:
 	@echo "make run      start the private database, migrate, seed, serve on $(HOST):$(PORT)"
 	@echo "make test     run every test against a private PostgreSQL it starts itself"
 	@echo "make db       start the private database; prints DATABASE_URL=... last"
 	@echo "make db-stop  stop it"
+	@echo "make db-ha    a primary and a synchronous standby with automatic failover (pg_auto_failover); DATABASE_URL=... last"
+	@echo "make db-ha-stop  stop that formation"
 	@echo "make bench    benchmarks (figures, no assertions)"
 	@echo "make chaos    crash test: kill the server and PostgreSQL while clients log meals (CHAOS_SEEDS=100)"
 
@@ -32,6 +34,14 @@ db-stop:
 	@scripts/db.sh stop
 	@scripts/db.sh stop --test
 	@scripts/db.sh stop --chaos
+
+# A pg_auto_failover monitor and two nodes on CANTEEN_HA_PORT (54340) and up; run again, it heals a killed node.
+db-ha: deps
+	@scripts/db.sh ha-start
+	@scripts/db.sh ha-status >&2
+
+db-ha-stop:
+	@scripts/db.sh ha-stop
 
 # The documents for officials are checked in a real browser, the API against its OpenAPI
 # document (schemathesis), malformed HTTP and slow clients over raw sockets, a short crash test

@@ -5,6 +5,9 @@
 #   scripts/db.sh stop  [--test|--chaos]   stop it
 #   scripts/db.sh url   [--test|--chaos]   print DATABASE_URL=... of a started cluster
 #   scripts/db.sh env   [--test|--chaos]   print where the cluster lives
+#   scripts/db.sh ha-start | ha-stop | ha-status
+#                                          the high-availability formation (`make db-ha`): a
+#                                          pg_auto_failover monitor and two nodes, see ha_start
 #
 # The demo cluster (`make db`, `make run`) keeps fsync on and listens on 127.0.0.1
 # and on a socket in its data folder. The test cluster (--test, used by `make test`)
@@ -16,6 +19,10 @@ set -euo pipefail
 
 cmd=${1:-start}
 mode=dev
+case "$cmd:${2:-}" in
+  ha-*:) ;;
+  ha-*) echo "usage: $0 ha-start|ha-stop|ha-status" >&2; exit 2 ;;
+esac
 case "${2:-}" in
   --test) mode=test ;;
   --chaos) mode=chaos ;;
@@ -189,7 +196,152 @@ stop() {
   fi
 }
 
+# MARK: the high-availability formation (SPEC §5.1)
+#
+# pg_auto_failover (Debian's postgresql-15-auto-failover) on 127.0.0.1: a monitor on
+# CANTEEN_HA_PORT (default 54340) and two PostgreSQL nodes, node1 and node2, on the next two
+# ports, each run by its keeper (`pg_autoctl run`). Replication is synchronous while both nodes
+# are up (pg_auto_failover's default with one standby of replication quorum). This checkout's
+# formation is a drill on one machine, so it trusts connections from 127.0.0.1; docs/operations.md
+# says how to run it on two machines with TLS.
+
+ha_base=${CANTEEN_HA_PORT:-54340}
+ha_nodes=(node1 node2)
+
+ha_port() { case "$1" in monitor) echo "$ha_base" ;; node1) echo $((ha_base + 1)) ;; node2) echo $((ha_base + 2)) ;; esac; }
+
+ha_dir() { echo "$(state_dir "$(run_user)")/ha"; }
+
+# The keeper's process id, when its `pg_autoctl run` is alive.
+ha_keeper_pid() {
+  local dir=$1 pid
+  pid=$(cat "$dir.keeper.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "pg_autoctl run --pgdata $dir" && echo "$pid"
+}
+
+ha_postmaster_pid() {
+  local data=$1
+  is_running "$data" && head -n 1 "$data/postmaster.pid"
+}
+
+# Starts the keeper of `dir` unless it runs; it starts (or restarts) its PostgreSQL itself.
+ha_run_keeper() {
+  local dir=$1 user=$2
+  [ -n "$(ha_keeper_pid "$dir" || true)" ] && return 0
+  touch "$dir.log"; chown "$user" "$dir.log"
+  as_user "$user" bash -c "nohup pg_autoctl run --pgdata $dir >>$dir.log 2>&1 & echo \$! > $dir.keeper.pid"
+}
+
+ha_monitor_url() { echo "postgres://autoctl_node@127.0.0.1:$(ha_port monitor)/pg_auto_failover?sslmode=disable"; }
+
+ha_monitor_sql() { psql -h 127.0.0.1 -p "$(ha_port monitor)" -U autoctl_node -d pg_auto_failover -tAqc "$1"; }
+
+# name port state, one line per data node, as the monitor last heard.
+ha_states() { ha_monitor_sql "SELECT nodename, nodeport, reportedstate FROM pgautofailover.node ORDER BY nodename" 2>/dev/null | tr '|' ' '; }
+
+ha_start() {
+  ensure_packages
+  command -v pg_autoctl >/dev/null || "$root/scripts/apt-install.sh" db-ha postgresql-15-auto-failover
+  local bin user dir
+  bin=$(pg_bindir); user=$(run_user); dir=$(ha_dir)
+  mkdir -p "$dir"; chown "$user" "$dir"; chmod 700 "$dir"
+  for p in "$(ha_port monitor)" "$(ha_port node1)" "$(ha_port node2)"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && ! ha_states >/dev/null 2>&1; then
+      [ -n "$(ha_keeper_pid "$dir/monitor" || true)" ] && break
+      log "port $p is taken by another program: choose free ones, e.g. CANTEEN_HA_PORT=$((ha_base + 10)) make db-ha"
+      exit 1
+    fi
+  done
+  if [ ! -f "$dir/monitor/PG_VERSION" ]; then
+    log "creating the monitor in $dir/monitor"
+    rm -rf "$dir/monitor"
+    as_user "$user" pg_autoctl create monitor --pgctl "$bin/pg_ctl" --pgdata "$dir/monitor" --pgport "$(ha_port monitor)" \
+      --hostname 127.0.0.1 --auth trust --no-ssl >>"$dir/monitor.log" 2>&1
+  fi
+  ha_run_keeper "$dir/monitor" "$user"
+  local i
+  for i in $(seq 1 100); do ha_monitor_sql "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+  # Health checks every second, a node unhealthy after 5 s of silence, a primary that cannot
+  # be told to demote given up on after 8 s (its keeper demotes it by itself after 4 s without
+  # the monitor and the standby, below): a lost primary is replaced in well under 20 s
+  # (docs/decisions.md says why these values).
+  ha_monitor_sql "SELECT current_setting('pgautofailover.primary_demote_timeout')" | grep -qx 8s || {
+    local setting args=()
+    for setting in health_check_period=1000 health_check_timeout=1000 health_check_max_retries=1 \
+                   health_check_retry_delay=500 node_considered_unhealthy_timeout=5000 primary_demote_timeout=8000; do
+      args+=(-c "ALTER SYSTEM SET pgautofailover.${setting%%=*} = ${setting#*=}")
+    done
+    psql -h 127.0.0.1 -p "$(ha_port monitor)" -U "$user" -d postgres -q "${args[@]}" -c "SELECT pg_reload_conf()" >/dev/null
+  }
+  local node
+  for node in "${ha_nodes[@]}"; do
+    if [ ! -f "$dir/$node/PG_VERSION" ]; then
+      log "creating $node in $dir/$node (the second one copies the first: a standby)"
+      rm -rf "$dir/$node"
+      as_user "$user" pg_autoctl create postgres --pgctl "$bin/pg_ctl" --pgdata "$dir/$node" --pgport "$(ha_port "$node")" \
+        --name "$node" --hostname 127.0.0.1 --listen 127.0.0.1 --dbname canteen --monitor "$(ha_monitor_url)" \
+        --auth trust --no-ssl >>"$dir/$node.log" 2>&1 || { log "creating $node failed; the end of $dir/$node.log:"; tail -n 20 "$dir/$node.log" >&2; exit 1; }
+    fi
+    if [ -z "$(ha_keeper_pid "$dir/$node" || true)" ]; then
+      # Set while its keeper is down (a running keeper would be signalled to reload).
+      as_user "$user" pg_autoctl config set --pgdata "$dir/$node" timeout.network_partition_timeout 4 >/dev/null
+    fi
+    ha_run_keeper "$dir/$node" "$user"
+  done
+  log "waiting for a primary and a secondary"
+  local states=""
+  for i in $(seq 1 300); do
+    states=$(ha_states || true)
+    if echo "$states" | grep -q ' primary$' && echo "$states" | grep -q ' secondary$'; then break; fi
+    sleep 1
+  done
+  echo "$states" | grep -q ' secondary$' || { log "the formation did not settle: $(echo "$states" | tr '\n' ';')"; exit 1; }
+  local primary password
+  primary=$(echo "$states" | awk '$3 == "primary" {print $2}')
+  [ -f "$dir/db-password" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/db-password"; chmod 600 "$dir/db-password"; }
+  password=$(cat "$dir/db-password")
+  psql -h 127.0.0.1 -p "$primary" -U "$user" -d postgres -qc "
+    DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'canteen') THEN CREATE ROLE canteen LOGIN; END IF;
+    END \$\$;
+    ALTER ROLE canteen PASSWORD '$password';
+    ALTER DATABASE canteen OWNER TO canteen;" >/dev/null
+  psql -h 127.0.0.1 -p "$primary" -U "$user" -d canteen -qc "ALTER SCHEMA public OWNER TO canteen" >/dev/null
+  local url="postgresql://canteen:$password@127.0.0.1:$(ha_port node1),127.0.0.1:$(ha_port node2)/canteen?target_session_attrs=read-write"
+  echo "$url" > "$root/.local/ha-database-url"; chmod 600 "$root/.local/ha-database-url"
+  echo "DATABASE_URL=$url"
+}
+
+ha_status() {
+  local dir states node
+  dir=$(ha_dir)
+  states=$(ha_states || true)
+  for node in "${ha_nodes[@]}"; do
+    local role
+    role=$(echo "$states" | awk -v n="$node" '$1 == n {print $3}')
+    echo "node $node port $(ha_port "$node") role ${role:-unknown} pid $(ha_postmaster_pid "$dir/$node" || echo -) keeper $(ha_keeper_pid "$dir/$node" || echo -) pgdata $dir/$node"
+  done
+}
+
+ha_stop() {
+  local dir user node pid
+  command -v pg_autoctl >/dev/null || exit 0
+  dir=$(ha_dir); user=$(run_user)
+  for node in "${ha_nodes[@]}" monitor; do
+    pid=$(ha_keeper_pid "$dir/$node" || true)
+    if [ -n "$pid" ]; then
+      as_user "$user" pg_autoctl stop --pgdata "$dir/$node" >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+    fi
+    if is_running "$dir/$node"; then as_user "$user" "$(pg_bindir)/pg_ctl" -D "$dir/$node" -m fast -w stop >/dev/null || true; fi
+  done
+  log "stopped the formation ($dir)"
+}
+
 case "$cmd" in
+  ha-start) ha_start ;;
+  ha-stop) ha_stop ;;
+  ha-status) ha_status ;;
   start) start ;;
   stop) stop ;;
   url)
