@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CANTEEN := .build/debug/canteen
 
-.PHONY: help deps build db db-stop db-ha db-ha-stop test run clean docs-images bench chaos
+.PHONY: help deps build db db-stop db-ha db-ha-stop backup restore test run clean docs-images bench chaos
 
 help:
 	@echo "make run      start the private database, migrate, seed, serve on $(HOST):$(PORT)"
@@ -16,6 +16,8 @@ help:
 	@echo "make db-stop  stop it"
 	@echo "make db-ha    a primary and a synchronous standby with automatic failover (pg_auto_failover); DATABASE_URL=... last"
 	@echo "make db-ha-stop  stop that formation"
+	@echo "make backup   a base backup of the demo cluster (BACKUP_DIR, default .local/backups); its folder last"
+	@echo "make restore BACKUP=DIR [UNTIL='2026-12-01 12:00:00+08']  restore it into a new cluster; DATABASE_URL=... last"
 	@echo "make bench    benchmarks (figures, no assertions)"
 	@echo "make chaos    crash test: kill the server and PostgreSQL while clients log meals (CHAOS_SEEDS=100)"
 
@@ -42,6 +44,13 @@ db-ha: deps
 
 db-ha-stop:
 	@scripts/db.sh ha-stop
+
+# The demo cluster archives its WAL continuously; a backup and that archive restore to any moment since.
+backup:
+	@scripts/db.sh backup
+
+restore:
+	@BACKUP="$(BACKUP)" UNTIL="$(UNTIL)" scripts/db.sh restore
 
 # The documents for officials are checked in a real browser, the API against its OpenAPI
 # document (schemathesis), malformed HTTP and slow clients over raw sockets, a short crash test

@@ -153,6 +153,10 @@ start() {
     else
       # Room for month-end claims and bulk imports: a bigger cache and fewer forced checkpoints.
       opts="$opts -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=15min"
+      # Every finished WAL segment is copied to the archive (`make backup`, `make restore`); a
+      # segment is finished at least every 60 s while meals are logged.
+      mkdir -p "$state/wal-archive"; chown "$user" "$state/wal-archive"; chmod 700 "$state/wal-archive"
+      opts="$opts -c archive_mode=on -c archive_timeout=60 -c archive_command='test ! -f $state/wal-archive/%f && cp %p $state/wal-archive/%f'"
     fi
     # After a killed postmaster its backends may still hold the old shared memory for a
     # moment ("pre-existing shared memory block is still in use"): try again for a while.
@@ -338,7 +342,57 @@ ha_stop() {
   log "stopped the formation ($dir)"
 }
 
+# MARK: backups (SPEC §5.1)
+
+# A base backup of the demo cluster into BACKUP_DIR (default .local/backups), in a folder named
+# for its time; the WAL it needs, and everything after it, is in the cluster's archive.
+backup() {
+  local bin user state data target
+  bin=$(pg_bindir); user=$(run_user); state=$(state_dir "$user"); data="$state/pg"
+  is_running "$data" || { log "the demo cluster is not running: make db"; exit 1; }
+  [ "$(psql -h "$data" -p "$port" -U canteen -d postgres -tAc 'SHOW archive_mode')" = on ] \
+    || { log "the demo cluster was started without WAL archiving: restart it (make db-stop && make db), then back up"; exit 1; }
+  target=${BACKUP_DIR:-$root/.local/backups}/$(date -u +%Y%m%dT%H%M%SZ)
+  mkdir -p "$target"; chown "$user" "$target"; chmod 700 "$target"
+  as_user "$user" "$bin/pg_basebackup" -h "$data" -p "$port" -U canteen -D "$target/data" -X stream -c fast --no-password 2>&1 \
+    | { grep -v 'skipping special file' || true; } >&2  # the socket in the data folder
+  echo "$state/wal-archive" > "$target/archive"
+  log "base backup taken; restore it with: make restore BACKUP=$target [UNTIL='YYYY-MM-DD HH:MM:SS+08']"
+  echo "$target"
+}
+
+# Restores BACKUP (a folder `backup` printed) into a new cluster on a free port, replaying the
+# archived WAL to its end or to UNTIL; prints the new cluster's DATABASE_URL last.
+restore() {
+  local bin user state backup=${BACKUP:-} until=${UNTIL:-} data newport
+  [ -n "$backup" ] && [ -d "$backup/data" ] || { log "usage: make restore BACKUP=DIR [UNTIL='2026-12-01 12:00:00+08'] (DIR as make backup printed it)"; exit 2; }
+  bin=$(pg_bindir); user=$(run_user); state=$(state_dir "$user")
+  data="$state/restored-$(basename "$backup")-$(date -u +%H%M%S)"
+  newport=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+  cp -a "$backup/data" "$data"; chown -R "$user" "$data"; chmod 700 "$data"
+  rm -f "$data/postmaster.pid"
+  {
+    echo "restore_command = 'cp $(cat "$backup/archive")/%f %p'"
+    echo "recovery_target_action = 'promote'"
+    [ -n "$until" ] && echo "recovery_target_time = '$until'"
+    echo "archive_mode = off"
+  } >> "$data/postgresql.auto.conf"
+  touch "$data/recovery.signal" "$data.log"; chown "$user" "$data/recovery.signal" "$data.log"
+  as_user "$user" "$bin/pg_ctl" -D "$data" -l "$data.log" -w -t 600 \
+    -o "-c port=$newport -c listen_addresses=127.0.0.1 -c unix_socket_directories='$data'" start >/dev/null \
+    || { log "the restored cluster did not start; the end of $data.log:"; tail -n 20 "$data.log" >&2; exit 1; }
+  local i
+  for i in $(seq 1 600); do
+    [ "$(psql -h "$data" -p "$newport" -U canteen -d postgres -tAc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] && break
+    sleep 0.5
+  done
+  log "restored into $data (port $newport); stop it with: $bin/pg_ctl -D $data stop (as $user)"
+  echo "DATABASE_URL=postgresql://canteen:$(cat "$state/db-password")@127.0.0.1:$newport/canteen"
+}
+
 case "$cmd" in
+  backup) backup ;;
+  restore) restore ;;
   ha-start) ha_start ;;
   ha-stop) ha_stop ;;
   ha-status) ha_status ;;
