@@ -8,6 +8,9 @@
 #   scripts/db.sh ha-start | ha-stop | ha-status
 #                                          the high-availability formation (`make db-ha`): a
 #                                          pg_auto_failover monitor and two nodes, see ha_start
+#   scripts/db.sh backup                   a base backup of the demo cluster (`make backup`)
+#   BACKUP=DIR [UNTIL=TIME] scripts/db.sh restore
+#                                          restore it into a new cluster (`make restore`)
 #
 # The demo cluster (`make db`, `make run`) keeps fsync on and listens on 127.0.0.1
 # and on a socket in its data folder. The test cluster (--test, used by `make test`)
@@ -206,8 +209,8 @@ stop() {
 # CANTEEN_HA_PORT (default 54340) and two PostgreSQL nodes, node1 and node2, on the next two
 # ports, each run by its keeper (`pg_autoctl run`). Replication is synchronous while both nodes
 # are up (pg_auto_failover's default with one standby of replication quorum). This checkout's
-# formation is a drill on one machine, so it trusts connections from 127.0.0.1; docs/operations.md
-# says how to run it on two machines with TLS.
+# formation is a drill on one machine, so it trusts connections from 127.0.0.1 (on two real
+# machines the same commands take real host names and TLS); docs/decisions.md says why its timeouts.
 
 ha_base=${CANTEEN_HA_PORT:-54340}
 ha_nodes=(node1 node2)
