@@ -86,6 +86,14 @@ state_dir() {
   fi
 }
 
+# A file holding a new random password, unless it exists.
+ensure_password() {
+  [ -f "$1" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$1"; chmod 600 "$1"; }
+}
+
+# Whether some program listens on 127.0.0.1:PORT.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 is_running() {
   local data=$1 pidfile="$1/postmaster.pid"
   [ -f "$pidfile" ] || return 1
@@ -124,7 +132,7 @@ start() {
     local pwfile
     pwfile=$(mktemp)
     if [ "$mode" = dev ]; then
-      [ -f "$state/db-password" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$state/db-password"; chmod 600 "$state/db-password"; }
+      ensure_password "$state/db-password"
       cp "$state/db-password" "$pwfile"
     else
       echo canteen > "$pwfile"
@@ -142,7 +150,7 @@ start() {
       log "removing a stale postmaster.pid left by a crash"
       rm -f "$data/postmaster.pid" "$data"/.s.PGSQL.*.lock
     fi
-    if [ "$mode" = dev ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if [ "$mode" = dev ] && port_in_use "$port"; then
       log "port $port is taken by another program (another checkout's database?): choose a free one, e.g. CANTEEN_PG_PORT=$((port + 10)) make run"
       exit 1
     fi
@@ -252,13 +260,15 @@ ha_start() {
   local bin user dir
   bin=$(pg_bindir); user=$(run_user); dir=$(ha_dir)
   mkdir -p "$dir"; chown "$user" "$dir"; chmod 700 "$dir"
-  for p in "$(ha_port monitor)" "$(ha_port node1)" "$(ha_port node2)"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && ! ha_states >/dev/null 2>&1; then
-      [ -n "$(ha_keeper_pid "$dir/monitor" || true)" ] && break
+  # While none of the formation runs, a port in use belongs to another program.
+  if [ -z "$(ha_keeper_pid "$dir/monitor" || true)" ] && ! ha_states >/dev/null 2>&1; then
+    local p
+    for p in "$(ha_port monitor)" "$(ha_port node1)" "$(ha_port node2)"; do
+      port_in_use "$p" || continue
       log "port $p is taken by another program: choose free ones, e.g. CANTEEN_HA_PORT=$((ha_base + 10)) make db-ha"
       exit 1
-    fi
-  done
+    done
+  fi
   if [ ! -f "$dir/monitor/PG_VERSION" ]; then
     log "creating the monitor in $dir/monitor"
     rm -rf "$dir/monitor"
@@ -296,16 +306,22 @@ ha_start() {
     ha_run_keeper "$dir/$node" "$user"
   done
   log "waiting for a primary and a secondary"
-  local states=""
+  # The monitor's states may be those it heard before a stop: also ask the primary itself that
+  # it takes writes and streams to its standby.
+  local states="" primary="" settled=""
   for i in $(seq 1 300); do
     states=$(ha_states || true)
-    if echo "$states" | grep -q ' primary$' && echo "$states" | grep -q ' secondary$'; then break; fi
+    primary=$(echo "$states" | awk '$3 == "primary" {print $2}')
+    if [ -n "$primary" ] && echo "$states" | grep -q ' secondary$' \
+       && [ "$(psql -h 127.0.0.1 -p "$primary" -U "$user" -d postgres -tAc \
+              "SELECT NOT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_replication WHERE state = 'streaming')" 2>/dev/null)" = t ]; then
+      settled=yes; break
+    fi
     sleep 1
   done
-  echo "$states" | grep -q ' secondary$' || { log "the formation did not settle: $(echo "$states" | tr '\n' ';')"; exit 1; }
-  local primary password
-  primary=$(echo "$states" | awk '$3 == "primary" {print $2}')
-  [ -f "$dir/db-password" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/db-password"; chmod 600 "$dir/db-password"; }
+  [ -n "$settled" ] || { log "the formation did not settle: $(echo "$states" | tr '\n' ';')"; exit 1; }
+  local password
+  ensure_password "$dir/db-password"
   password=$(cat "$dir/db-password")
   psql -h 127.0.0.1 -p "$primary" -U "$user" -d postgres -qc "
     DO \$\$ BEGIN
@@ -384,11 +400,13 @@ restore() {
   as_user "$user" "$bin/pg_ctl" -D "$data" -l "$data.log" -w -t 600 \
     -o "-c port=$newport -c listen_addresses=127.0.0.1 -c unix_socket_directories='$data'" start >/dev/null \
     || { log "the restored cluster did not start; the end of $data.log:"; tail -n 20 "$data.log" >&2; exit 1; }
-  local i
+  local i recovering=t
   for i in $(seq 1 600); do
-    [ "$(psql -h "$data" -p "$newport" -U canteen -d postgres -tAc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] && break
+    recovering=$(psql -h "$data" -p "$newport" -U canteen -d postgres -tAc 'SELECT pg_is_in_recovery()' 2>/dev/null || echo t)
+    [ "$recovering" = f ] && break
     sleep 0.5
   done
+  [ "$recovering" = f ] || { log "the restored cluster is still replaying WAL after 5 minutes; see $data.log"; exit 1; }
   log "restored into $data (port $newport); stop it with: $bin/pg_ctl -D $data stop (as $user)"
   echo "DATABASE_URL=postgresql://canteen:$(cat "$state/db-password")@127.0.0.1:$newport/canteen"
 }
