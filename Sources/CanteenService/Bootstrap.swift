@@ -30,7 +30,8 @@ extension CanteenServices {
                                                   settings: connectionSettings(clock: clock))
             if let poolSize { configuration.maxConnections = max(1, poolSize) }
             configuration.acquireTimeout = .seconds(5)
-            configuration.connectTimeoutSeconds = 3
+            // libpq waits this long for each host of a multi-host URL: two hosts answer within 5 s.
+            configuration.connectTimeoutSeconds = 2
         case .commandLine:
             configuration = PostgresConfiguration(connectionString: url, maxConnections: 4, applicationName: role.applicationName,
                                                   settings: connectionSettings(clock: clock))

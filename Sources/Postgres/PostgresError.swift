@@ -42,7 +42,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case .connection: return true
         case .server:
             guard let state = sqlState else { return false }
+            // A read-only server is no primary any more: the connection is dropped, and the next one
+            // goes through the URL's hosts to whichever takes writes (`target_session_attrs`).
             return state.errorClass == "08" || state == .adminShutdown || state == .crashShutdown || state == .cannotConnectNow
+                || state == .readOnlySQLTransaction
         default: return false
         }
     }

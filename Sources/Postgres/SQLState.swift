@@ -26,4 +26,6 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let undefinedTable = SQLState("42P01")
     public static let raiseException = SQLState("P0001")
     public static let lockNotAvailable = SQLState("55P03")
+    /// A write on a server in recovery: the connection reached a standby, or a primary since demoted.
+    public static let readOnlySQLTransaction = SQLState("25006")
 }

@@ -19,6 +19,8 @@ struct ErrorMappingTests {
         #expect(code(PostgresError(kind: .connection, serverMessage: "refused")) == .unavailable)
         #expect(code(PostgresError(kind: .poolTimeout, serverMessage: "waited")) == .unavailable)
         #expect(code(PostgresError(kind: .poolClosed, serverMessage: "closed")) == .unavailable)
+        // A standby (or a demoted primary) refusing a write: no primary right now, try again.
+        #expect(code(PostgresError(kind: .server, sqlState: .readOnlySQLTransaction, serverMessage: "read-only")) == .unavailable)
         #expect(code(PostgresError(kind: .decoding, serverMessage: "bad row")) == .internal)
         let twice = [Migrator.Migration(version: 1, name: "a", sql: ""), Migrator.Migration(version: 1, name: "b", sql: "")]
         #expect(throws: Migrator.Refusal.self) { try Migrator(migrations: twice) }

@@ -297,6 +297,29 @@ struct PostgresLayerTests {
         }
     }
 
+    /// A write refused because the server is read-only (25006: a standby, or a primary since
+    /// demoted) drops the connection, so the next session connects again through the URL's hosts
+    /// instead of writing to the same read-only server forever.
+    @Test func aReadOnlyServerIsLeftForAFreshConnection() async throws {
+        try await TestDatabase.withPool(migrated: false, maxConnections: 1) { pool, _ in
+            try await pool.withSession { try $0.executeScript("CREATE TABLE w (v int)") }
+            let readOnlyBackend: Int = try await pool.withSession { session in
+                try session.executeScript("SET default_transaction_read_only = on")
+                return try session.query("SELECT pg_backend_pid() AS pid").one().decode("pid")
+            }
+            let failure = await #expect(throws: PostgresError.self) {
+                try await pool.withSession { _ = try $0.query("INSERT INTO w VALUES (1)") }
+            }
+            #expect(failure?.sqlState == .readOnlySQLTransaction)
+            #expect(failure?.isConnectionFailure == true)
+            let backend: Int = try await pool.withSession { session in
+                _ = try session.query("INSERT INTO w VALUES (2)")
+                return try session.query("SELECT pg_backend_pid() AS pid").one().decode("pid")
+            }
+            #expect(backend != readOnlyBackend)
+        }
+    }
+
     @Test func preparedStatementsAreReused() async throws {
         try await TestDatabase.withPool(migrated: false, maxConnections: 1) { pool, _ in
             let values = try await pool.withSession { session in
