@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CANTEEN := .build/debug/canteen
 
-.PHONY: help deps build db db-stop db-ha db-ha-stop backup restore test run clean docs-images bench chaos
+.PHONY: help deps build db db-stop db-ha db-ha-stop backup restore test run clean docs-images bench chaos failover
 
 help:
 	@echo "make run      start the private database, migrate, seed, serve on $(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make restore BACKUP=DIR [UNTIL='2026-12-01 12:00:00+08']  restore it into a new cluster; DATABASE_URL=... last"
 	@echo "make bench    benchmarks (figures, no assertions)"
 	@echo "make chaos    crash test: kill the server and PostgreSQL while clients log meals (CHAOS_SEEDS=100)"
+	@echo "make failover failover drill: kill the db-ha primary while clients log meals (FAILOVER_SEEDS=20)"
 
 # The system packages the build and the database need (apt, only when missing).
 deps:
@@ -71,6 +72,13 @@ CHAOS_TEST_SEEDS ?= 3
 # while clients log meals with retries; then checks nothing acknowledged was lost or doubled.
 chaos: build
 	scripts/chaos.py --seeds $(CHAOS_SEEDS)
+
+FAILOVER_SEEDS ?= 20
+# Kills the primary of the `make db-ha` formation (its keeper and postmaster, SIGKILL) while
+# clients log meals with retries; checks nothing acknowledged was lost or doubled and prints the
+# failover time of each seed, their median and maximum. Heals the formation between seeds.
+failover: build
+	scripts/failover.py --seeds $(FAILOVER_SEEDS)
 
 run: build
 	@url=$$(scripts/db.sh start | tail -n 1); export DATABASE_URL="$${url#DATABASE_URL=}"; \
