@@ -261,16 +261,7 @@ class Run:
         logging = logging and self.clients_logging()
         down_at = time.monotonic()
         time.sleep(0.2)
-        # While it is down: quick 503s, from /ready and from a request.
-        for path, token in (("/ready", None), ("/v1/sites", self.token)):
-            started = time.monotonic()
-            try:
-                status, body = request(self.server.port, "GET", path, token=token, timeout=8)
-            except OSError as error:
-                status, body = None, str(error)
-            took = time.monotonic() - started
-            if status != 503 or took > 5:
-                self.fail(f"database down: GET {path} answered {status} {body} after {took:.1f} s")
+        self.answers_quickly("database down", (503,))
         time.sleep(self.rng.random() * 0.8)
         start_database()
         restarted = time.monotonic()
@@ -289,6 +280,18 @@ class Run:
             self.fail("the server died while the database was down")
         self.events.append(("postmaster", logging,
                             f"postmaster down {time.monotonic() - down_at:.1f} s, ready {time.monotonic() - restarted:.2f} s after"))
+
+    def answers_quickly(self, context, accepted):
+        """/ready and a request answer one of `accepted` within 5 s (while the database is down: 503)."""
+        for path, token in (("/ready", None), ("/v1/sites", self.token)):
+            started = time.monotonic()
+            try:
+                status, body = request(self.server.port, "GET", path, token=token, timeout=8)
+            except OSError as error:
+                status, body = None, str(error)
+            took = time.monotonic() - started
+            if status not in accepted or took > 5:
+                self.fail(f"{context}: GET {path} answered {status} {body} after {took:.1f} s")
 
     def chaos(self, data):
         actions = ["server", "postmaster"]
@@ -363,12 +366,10 @@ class Run:
             self.fail(f"audit verify: {verify.stdout.strip()[-400:]} {verify.stderr.strip()[-200:]}")
         return len(meals), sum(1 for a in self.answers.values() if a[0] == "duplicate"), stored_subsidy
 
-    def run(self):
-        data = cluster_env()
-        self.setup()
-        plans = self.plans()
+    def load(self, data):
+        """The clients log their plans while `chaos(data)` strikes; answers when they started."""
         clients = [threading.Thread(target=self.client, args=(plan, random.Random(self.seed * 1000 + i)))
-                   for i, plan in enumerate(plans)]
+                   for i, plan in enumerate(self.plans())]
         self.client_threads = clients
         chaos = threading.Thread(target=self.chaos, args=(data,))
         started = time.monotonic()
@@ -379,6 +380,12 @@ class Run:
             t.join()
         self.stop_chaos.set()
         chaos.join()
+        return started
+
+    def run(self):
+        data = cluster_env()
+        self.setup()
+        started = self.load(data)
         # Both up again for the checks.
         start_database()
         if self.server.process.poll() is not None:
