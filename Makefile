@@ -55,7 +55,8 @@ restore:
 
 # The documents for officials are checked in a real browser, the API against its OpenAPI
 # document (schemathesis), malformed HTTP and slow clients over raw sockets, a short crash test
-# (3 seeds) runs; swift test's summary closes the run. The build's progress goes to
+# (3 seeds) and a short failover drill (3 seeds, on a formation of its own, `ha-test`, stopped
+# afterwards) run, a backup is restored to a chosen moment; swift test's summary closes the run. The build's progress goes to
 # .local/build.log; swift test lists failures only (SWIFT_TEST_FLAGS= for every test).
 SWIFT_TEST_FLAGS ?= --quiet
 test: deps
@@ -64,6 +65,9 @@ test: deps
 	export CANTEEN_TEST_DATABASE_URL="$${url#DATABASE_URL=}"; \
 	scripts/render-check.sh && scripts/api-check.sh && scripts/hostile-http.py && \
 	scripts/chaos.py --seeds $(CHAOS_TEST_SEEDS) && \
+	( CANTEEN_HA_NAME=ha-test scripts/failover.py --seeds $(FAILOVER_TEST_SEEDS); drill=$$?; \
+	  CANTEEN_HA_NAME=ha-test scripts/db.sh ha-stop 2>/dev/null; exit $$drill ) && \
+	scripts/restore-check.py && \
 	$(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
 
 CHAOS_SEEDS ?= 100
@@ -74,6 +78,7 @@ chaos: build
 	scripts/chaos.py --seeds $(CHAOS_SEEDS)
 
 FAILOVER_SEEDS ?= 20
+FAILOVER_TEST_SEEDS ?= 3
 # Kills the primary of the `make db-ha` formation (its keeper and postmaster, SIGKILL) while
 # clients log meals with retries; checks nothing acknowledged was lost or doubled and prints the
 # failover time of each seed, their median and maximum. Heals the formation between seeds.

@@ -165,9 +165,12 @@ class Run:
             self.abort.set()
 
     # --- setup -------------------------------------------------------------------------
-    def setup(self):
+    def create_database(self):
         psql(self.base, "postgres", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
         psql(self.base, "postgres", f"CREATE DATABASE {self.database}")
+
+    def setup(self):
+        self.create_database()
         self.url = f"{self.base} dbname={self.database}"
         env = dict(os.environ, DATABASE_URL=self.url)
         sh(self.args.canteen, "db", "migrate", env=env)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The private PostgreSQL cluster of this checkout.
 #
-#   scripts/db.sh start [--test|--chaos]   start it (idempotent, crash-safe); last line: DATABASE_URL=...
-#   scripts/db.sh stop  [--test|--chaos]   stop it
-#   scripts/db.sh url   [--test|--chaos]   print DATABASE_URL=... of a started cluster
-#   scripts/db.sh env   [--test|--chaos]   print where the cluster lives
-#   scripts/db.sh ha-start | ha-stop | ha-status
+#   scripts/db.sh start [--test|--chaos|--pitr]   start it (idempotent, crash-safe); last line: DATABASE_URL=...
+#   scripts/db.sh stop  [--test|--chaos|--pitr]   stop it
+#   scripts/db.sh url   [--test|--chaos|--pitr]   print DATABASE_URL=... of a started cluster
+#   scripts/db.sh env   [--test|--chaos|--pitr]   print where the cluster lives
+#   [CANTEEN_HA_NAME=NAME] scripts/db.sh ha-start | ha-stop | ha-status
 #                                          the high-availability formation (`make db-ha`): a
-#                                          pg_auto_failover monitor and two nodes, see ha_start
-#   scripts/db.sh backup                   a base backup of the demo cluster (`make backup`)
+#                                          pg_auto_failover monitor and two nodes, see ha_start;
+#                                          NAME (default ha) names one of several, see ha_init
+#   scripts/db.sh backup [--pitr]          a base backup of the demo cluster (`make backup`)
 #   BACKUP=DIR [UNTIL=TIME] scripts/db.sh restore
 #                                          restore it into a new cluster (`make restore`)
 #
@@ -17,7 +18,9 @@
 # listens only on its socket, so it never clashes with another checkout's, and runs
 # with fsync off: it holds nothing worth keeping. The chaos cluster (--chaos, used by
 # `make chaos`, whose postmaster gets killed) listens only on its socket and keeps every
-# durability setting on: what it acknowledged must survive the kill.
+# durability setting on: what it acknowledged must survive the kill. The restore check's
+# cluster (--pitr, scripts/restore-check.py) listens only on its socket and archives its WAL like
+# the demo cluster, so the check backs it up and restores it without touching the demo's.
 set -euo pipefail
 
 cmd=${1:-start}
@@ -29,15 +32,17 @@ esac
 case "${2:-}" in
   --test) mode=test ;;
   --chaos) mode=chaos ;;
+  --pitr) mode=pitr ;;
   "") ;;
-  *) echo "usage: $0 start|stop|url|env [--test|--chaos]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|url|env [--test|--chaos|--pitr]" >&2; exit 2 ;;
 esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${CANTEEN_PG_PORT:-54329}
 [ "$mode" = test ] && port=${CANTEEN_PG_TEST_PORT:-54339}
 [ "$mode" = chaos ] && port=${CANTEEN_PG_CHAOS_PORT:-54349}
-name=pg; [ "$mode" = test ] && name=pg-test; [ "$mode" = chaos ] && name=pg-chaos
+[ "$mode" = pitr ] && port=${CANTEEN_PG_PITR_PORT:-54359}
+name=pg; [ "$mode" != dev ] && name=pg-$mode
 
 log() { echo "db: $*" >&2; }
 
@@ -105,6 +110,12 @@ is_running() {
   tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$data" || return 1
 }
 
+# Where a cluster that archives its WAL (the demo's, --pitr) copies each finished segment.
+archive_dir() {
+  local state=$1
+  if [ "$mode" = dev ]; then echo "$state/wal-archive"; else echo "$state/$name-wal-archive"; fi
+}
+
 database_url() {
   local state=$1 data=$2
   if [ "$mode" != dev ]; then
@@ -159,15 +170,19 @@ start() {
     local opts="-c port=$port -c unix_socket_directories='$data'"
     if [ "$mode" = test ]; then
       opts="$opts -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    elif [ "$mode" = chaos ]; then
+    elif [ "$mode" = chaos ] || [ "$mode" = pitr ]; then
       opts="$opts -c listen_addresses=''"
     else
       # Room for month-end claims and bulk imports: a bigger cache and fewer forced checkpoints.
       opts="$opts -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=15min"
+    fi
+    if [ "$mode" = dev ] || [ "$mode" = pitr ]; then
       # Every finished WAL segment is copied to the archive (`make backup`, `make restore`); a
       # segment is finished at least every 60 s while meals are logged.
-      mkdir -p "$state/wal-archive"; chown "$user" "$state/wal-archive"; chmod 700 "$state/wal-archive"
-      opts="$opts -c archive_mode=on -c archive_timeout=60 -c archive_command='test ! -f $state/wal-archive/%f && cp %p $state/wal-archive/%f'"
+      local archive
+      archive=$(archive_dir "$state")
+      mkdir -p "$archive"; chown "$user" "$archive"; chmod 700 "$archive"
+      opts="$opts -c archive_mode=on -c archive_timeout=60 -c archive_command='test ! -f $archive/%f && cp %p $archive/%f'"
     fi
     # After a killed postmaster its backends may still hold the old shared memory for a
     # moment ("pre-existing shared memory block is still in use"): try again for a while.
@@ -220,12 +235,39 @@ stop() {
 # formation is a drill on one machine, so it trusts connections from 127.0.0.1 (on two real
 # machines the same commands take real host names and TLS); docs/decisions.md says why its timeouts.
 
-ha_base=${CANTEEN_HA_PORT:-54340}
+ha_name=${CANTEEN_HA_NAME:-ha}
+case "$ha_name" in
+  *[!a-z0-9-]* | "") echo "CANTEEN_HA_NAME may hold only a-z, 0-9 and -" >&2; exit 2 ;;
+esac
 ha_nodes=(node1 node2)
+ha_base=""
 
 ha_port() { case "$1" in monitor) echo "$ha_base" ;; node1) echo $((ha_base + 1)) ;; node2) echo $((ha_base + 2)) ;; esac; }
 
-ha_dir() { echo "$(state_dir "$(run_user)")/ha"; }
+ha_dir() { echo "$(state_dir "$(run_user)")/$ha_name"; }
+
+# The formation's first port. A formation keeps the ports it was created with (its port-base
+# file). A new one takes CANTEEN_HA_PORT, else 54340 for the demo formation (`ha`), else, for
+# another name (the drill inside `make test` uses CANTEEN_HA_NAME=ha-test), the first of
+# 54350, 54360, ... whose three ports are free, so two checkouts' tests never meet.
+ha_init() {
+  local dir base
+  dir=$(ha_dir)
+  if [ -f "$dir/port-base" ]; then
+    ha_base=$(cat "$dir/port-base")
+    return
+  fi
+  if [ -n "${CANTEEN_HA_PORT:-}" ]; then
+    ha_base=$CANTEEN_HA_PORT
+  elif [ "$ha_name" = ha ]; then
+    ha_base=54340
+  else
+    for base in $(seq 54350 10 54990); do
+      port_in_use "$base" || port_in_use $((base + 1)) || port_in_use $((base + 2)) || { ha_base=$base; break; }
+    done
+    [ -n "$ha_base" ] || { log "no three free ports between 54350 and 54992: set CANTEEN_HA_PORT"; exit 1; }
+  fi
+}
 
 # The keeper's process id, when its `pg_autoctl run` is alive.
 ha_keeper_pid() {
@@ -258,7 +300,7 @@ ha_start() {
   ensure_packages
   command -v pg_autoctl >/dev/null || "$root/scripts/apt-install.sh" db-ha postgresql-15-auto-failover
   local bin user dir
-  bin=$(pg_bindir); user=$(run_user); dir=$(ha_dir)
+  bin=$(pg_bindir); user=$(run_user); dir=$(ha_dir); ha_init
   mkdir -p "$dir"; chown "$user" "$dir"; chmod 700 "$dir"
   # While none of the formation runs, a port in use belongs to another program.
   if [ -z "$(ha_keeper_pid "$dir/monitor" || true)" ] && ! ha_states >/dev/null 2>&1; then
@@ -275,6 +317,7 @@ ha_start() {
     as_user "$user" pg_autoctl create monitor --pgctl "$bin/pg_ctl" --pgdata "$dir/monitor" --pgport "$(ha_port monitor)" \
       --hostname 127.0.0.1 --auth trust --no-ssl >>"$dir/monitor.log" 2>&1
   fi
+  [ -f "$dir/port-base" ] || echo "$ha_base" > "$dir/port-base"
   ha_run_keeper "$dir/monitor" "$user"
   local i
   for i in $(seq 1 100); do ha_monitor_sql "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -331,13 +374,13 @@ ha_start() {
     ALTER DATABASE canteen OWNER TO canteen;" >/dev/null
   psql -h 127.0.0.1 -p "$primary" -U "$user" -d canteen -qc "ALTER SCHEMA public OWNER TO canteen" >/dev/null
   local url="postgresql://canteen:$password@127.0.0.1:$(ha_port node1),127.0.0.1:$(ha_port node2)/canteen?target_session_attrs=read-write"
-  echo "$url" > "$root/.local/ha-database-url"; chmod 600 "$root/.local/ha-database-url"
+  echo "$url" > "$root/.local/$ha_name-database-url"; chmod 600 "$root/.local/$ha_name-database-url"
   echo "DATABASE_URL=$url"
 }
 
 ha_status() {
   local dir states node
-  dir=$(ha_dir)
+  dir=$(ha_dir); ha_init
   states=$(ha_states || true)
   for node in "${ha_nodes[@]}"; do
     local role
@@ -349,7 +392,7 @@ ha_status() {
 ha_stop() {
   local dir user node pid
   command -v pg_autoctl >/dev/null || exit 0
-  dir=$(ha_dir); user=$(run_user)
+  dir=$(ha_dir); user=$(run_user); ha_init
   for node in "${ha_nodes[@]}" monitor; do
     pid=$(ha_keeper_pid "$dir/$node" || true)
     if [ -n "$pid" ]; then
@@ -363,19 +406,22 @@ ha_stop() {
 
 # MARK: backups (SPEC §5.1)
 
-# A base backup of the demo cluster into BACKUP_DIR (default .local/backups), in a folder named
-# for its time; the WAL it needs, and everything after it, is in the cluster's archive.
+# A base backup of the demo cluster (or, with --pitr, the restore check's) into BACKUP_DIR
+# (default .local/backups), in a folder named for its time; the WAL it needs, and everything
+# after it, is in the cluster's archive, whose path the folder's `archive` file holds.
 backup() {
   local bin user state data target
-  bin=$(pg_bindir); user=$(run_user); state=$(state_dir "$user"); data="$state/pg"
-  is_running "$data" || { log "the demo cluster is not running: make db"; exit 1; }
+  bin=$(pg_bindir); user=$(run_user); state=$(state_dir "$user"); data="$state/$name"
+  [ "$mode" = dev ] || [ "$mode" = pitr ] || { log "only the demo cluster and --pitr archive their WAL"; exit 2; }
+  is_running "$data" || { log "the cluster is not running: make db (or scripts/db.sh start --$mode)"; exit 1; }
   [ "$(psql -h "$data" -p "$port" -U canteen -d postgres -tAc 'SHOW archive_mode')" = on ] \
-    || { log "the demo cluster was started without WAL archiving: restart it (make db-stop && make db), then back up"; exit 1; }
+    || { log "the cluster was started without WAL archiving: restart it (make db-stop && make db), then back up"; exit 1; }
   target=${BACKUP_DIR:-$root/.local/backups}/$(date -u +%Y%m%dT%H%M%SZ)
   mkdir -p "$target"; chown "$user" "$target"; chmod 700 "$target"
   as_user "$user" "$bin/pg_basebackup" -h "$data" -p "$port" -U canteen -D "$target/data" -X stream -c fast --no-password 2>&1 \
     | { grep -v 'skipping special file' || true; } >&2  # the socket in the data folder
-  echo "$state/wal-archive" > "$target/archive"
+  archive_dir "$state" > "$target/archive"
+  echo "$mode" > "$target/cluster"
   log "base backup taken; restore it with: make restore BACKUP=$target [UNTIL='YYYY-MM-DD HH:MM:SS+08']"
   echo "$target"
 }
@@ -408,7 +454,11 @@ restore() {
   done
   [ "$recovering" = f ] || { log "the restored cluster is still replaying WAL after 5 minutes; see $data.log"; exit 1; }
   log "restored into $data (port $newport); stop it with: $bin/pg_ctl -D $data stop (as $user)"
-  echo "DATABASE_URL=postgresql://canteen:$(cat "$state/db-password")@127.0.0.1:$newport/canteen"
+  # The roles and their passwords are the backed-up cluster's: the demo's own, or the fixed one of
+  # a cluster that holds nothing worth keeping.
+  local password=canteen
+  [ "$(cat "$backup/cluster" 2>/dev/null || echo dev)" = dev ] && password=$(cat "$state/db-password")
+  echo "DATABASE_URL=postgresql://canteen:$password@127.0.0.1:$newport/canteen"
 }
 
 case "$cmd" in
@@ -424,6 +474,7 @@ case "$cmd" in
     echo "DATABASE_URL=$(database_url "$state" "$state/$name")" ;;
   env)
     user=$(run_user); state=$(state_dir "$user")
-    echo "DATA=$state/$name"; echo "PORT=$port"; echo "LOG=$state/$name.log"; echo "BIN=$(pg_bindir)"; echo "USER=$user" ;;
-  *) echo "usage: $0 start|stop|url|env [--test|--chaos]" >&2; exit 2 ;;
+    echo "DATA=$state/$name"; echo "PORT=$port"; echo "LOG=$state/$name.log"; echo "BIN=$(pg_bindir)"; echo "USER=$user"
+    echo "ARCHIVE=$(archive_dir "$state")" ;;
+  *) echo "usage: $0 start|stop|url|env [--test|--chaos|--pitr]" >&2; exit 2 ;;
 esac

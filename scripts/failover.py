@@ -14,6 +14,7 @@ claim adds up, the audit chain verifies. Between seeds the killed node rejoins a
 
     scripts/failover.py --seeds 20        # seeds 1..20; a line per seed, then median and maximum
     scripts/failover.py --seed 7
+    CANTEEN_HA_NAME=ha-test scripts/failover.py --seeds 2   # `make test`'s drill, on a formation of its own
 Exit status 0 only when every seed passes and the median failover time is <= 20 s, the maximum <= 30 s.
 """
 import argparse
@@ -33,12 +34,19 @@ import chaos  # noqa: E402  (the crash test's clients and checks)
 ROOT = chaos.ROOT
 
 
+def superuser():
+    return "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+
+
+def node_ports():
+    return [line.split()[3] for line in chaos.sh("scripts/db.sh", "ha-status").splitlines() if line.startswith("node ")]
+
+
 def formation():
     """Starts or heals the formation; answers a superuser connection string for psql."""
     chaos.sh("scripts/db.sh", "ha-start")
-    ports = [line.split()[3] for line in chaos.sh("scripts/db.sh", "ha-status").splitlines() if line.startswith("node ")]
-    user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
-    base = (f"host={','.join('127.0.0.1' for _ in ports)} port={','.join(ports)} user={user} "
+    ports = node_ports()
+    base = (f"host={','.join('127.0.0.1' for _ in ports)} port={','.join(ports)} user={superuser()} "
             f"target_session_attrs=read-write connect_timeout=2")
     # Just healed, the monitor may still move the nodes through a state or two (a rejoined node
     # catching up, the primary becoming synchronous again): start a seed once the primary has
@@ -95,6 +103,19 @@ class Drill(chaos.Run):
         self.acks = []
         self.killed_at = None
         self.failover_s = None
+
+    def create_database(self):
+        # Synchronous replication waits for the standby's disk, not for it to replay: a database
+        # just created may not exist there yet, and libpq does not try the next host after a
+        # "database does not exist". Wait until every node has it.
+        super().create_database()
+        deadline = time.monotonic() + 60
+        for port in node_ports():
+            node = f"host=127.0.0.1 port={port} user={superuser()} connect_timeout=2"
+            while chaos.psql(node, "postgres", f"SELECT count(*) FROM pg_database WHERE datname = '{self.database}'") != "1":
+                if time.monotonic() > deadline:
+                    raise chaos.Failure(f"the node on port {port} did not replay CREATE DATABASE {self.database} within 60 s")
+                time.sleep(0.1)
 
     def log_until_answered(self, key, cell):
         answer = super().log_until_answered(key, cell)
@@ -192,7 +213,11 @@ def main():
     seeds = args.seed or list(range(1, args.seeds + 1))
     times, failed = [], []
     for seed in seeds:
-        base = formation()
+        try:
+            base = formation()
+        except chaos.Failure as error:
+            print(f"failover: seed {seed}: FAILED (no formation to drill on)\n  {error}")
+            sys.exit(1)
         drill = Drill(seed, args, base)
         try:
             summary = drill.run()
@@ -211,8 +236,12 @@ def main():
         else:
             print(f"failover: seed {seed}: ok, {summary}")
         sys.stdout.flush()
-    formation()  # the killed node back as a standby
     os.unlink(private)
+    try:
+        formation()  # the killed node back as a standby
+    except chaos.Failure as error:
+        print(f"failover: FAILED: the formation did not heal after the last seed\n  {error}")
+        failed.append(seeds[-1])
     if times:
         print(f"failover: kill to first acknowledged meal over {len(times)} seeds: median {statistics.median(times):.1f} s, "
               f"max {max(times):.1f} s ({', '.join(f'{t:.1f}' for t in times)})")
