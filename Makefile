@@ -65,7 +65,7 @@ test: deps
 	export CANTEEN_TEST_DATABASE_URL="$${url#DATABASE_URL=}"; \
 	scripts/render-check.sh && scripts/api-check.sh && scripts/hostile-http.py && \
 	scripts/chaos.py --seeds $(CHAOS_TEST_SEEDS) && \
-	( CANTEEN_HA_NAME=ha-test scripts/failover.py --seeds $(FAILOVER_TEST_SEEDS); drill=$$?; \
+	( CANTEEN_HA_NAME=ha-test scripts/failover.py --seeds $(FAILOVER_TEST_SEEDS) --no-time-limits; drill=$$?; \
 	  CANTEEN_HA_NAME=ha-test scripts/db.sh ha-stop 2>/dev/null; exit $$drill ) && \
 	scripts/restore-check.py && \
 	$(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)

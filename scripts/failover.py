@@ -14,8 +14,11 @@ claim adds up, the audit chain verifies. Between seeds the killed node rejoins a
 
     scripts/failover.py --seeds 20        # seeds 1..20; a line per seed, then median and maximum
     scripts/failover.py --seed 7
-    CANTEEN_HA_NAME=ha-test scripts/failover.py --seeds 2   # `make test`'s drill, on a formation of its own
-Exit status 0 only when every seed passes and the median failover time is <= 20 s, the maximum <= 30 s.
+    CANTEEN_HA_NAME=ha-test scripts/failover.py --seeds 3 --no-time-limits
+                                          # `make test`'s drill, on a formation of its own
+Exit status 0 only when every seed passes and the median failover time is <= 20 s, the maximum <= 30 s
+(with --no-time-limits, as in `make test`, those two figures are reported, not judged: a test run on
+a busy machine measures the machine; `make failover` judges them).
 """
 import argparse
 import itertools
@@ -202,6 +205,7 @@ def main():
     parser.add_argument("--diners", type=int, default=30)
     parser.add_argument("--meals", type=int, default=600, help="at most this many meals per client (they stop 2 s after the failover)")
     parser.add_argument("--pause", type=float, default=0.02, help="longest pause between a client's requests, in s")
+    parser.add_argument("--no-time-limits", action="store_true", help="report the median and maximum without judging them")
     parser.add_argument("--canteen", default=os.path.join(ROOT, ".build", "debug", "canteen"))
     parser.add_argument("--log", default=os.path.join(ROOT, ".local", "failover-server.log"))
     args = parser.parse_args()
@@ -245,7 +249,7 @@ def main():
     if times:
         print(f"failover: kill to first acknowledged meal over {len(times)} seeds: median {statistics.median(times):.1f} s, "
               f"max {max(times):.1f} s ({', '.join(f'{t:.1f}' for t in times)})")
-    slow = bool(times) and (statistics.median(times) > 20 or max(times) > 30)
+    slow = bool(times) and not args.no_time_limits and (statistics.median(times) > 20 or max(times) > 30)
     if slow:
         print("failover: FAILED: the median must be <= 20 s and the maximum <= 30 s")
     if failed:
