@@ -98,8 +98,10 @@ def main():
     os.makedirs(os.path.dirname(args.log), exist_ok=True)
     started = time.monotonic()
     where = cluster()
-    backups = tempfile.mkdtemp(prefix="restore-check-", dir=os.path.join(ROOT, ".local"))
-    os.chmod(backups, 0o755)  # the server's user writes the backup below it
+    # Next to the clusters, where the server's user (who writes the backup) can reach: it may not
+    # enter the checkout (scripts/db.sh state_dir).
+    backups = tempfile.mkdtemp(prefix="restore-check-", dir=os.path.dirname(where["DATA"]))
+    os.chmod(backups, 0o755)
     backup = None
     check = None
     try:
