@@ -141,8 +141,11 @@ public struct ClaimService: Sendable {
     /// Each line keeps the categories its meals were subsidised for and what each funder pays
     /// of it. With `dinerDays`, the diners with a valid subsidised meal per date too (for the
     /// operating subsidy, SPEC §2.14).
-    /// The checks, over valid meals: per diner (more meals than slots), per day (unusually
-    /// busy days) and in total (meals outside service, late entries).
+    /// The checks, over valid meals: per diner (more meals than slots, meals before the diner
+    /// was registered), per day (unusually busy days) and in total (meals outside service, late
+    /// entries). The city's diners are many times the month's diners of one site, so `diner` is
+    /// read by key for each of those (a LATERAL lookup, kept from being flattened into a join
+    /// that would hash the whole table), never scanned.
     static func linesAndChecks(_ session: Session, claimID: Int, siteCode: String, from: LocalDate, to: LocalDate, dinerDays: Bool) throws -> Row {
         try session.query("""
             WITH s AS (
@@ -160,9 +163,8 @@ public struct ClaimService: Sendable {
                            WHERE a.meal_id = m.id AND c.id <> $1 AND c.status = ANY ($7::text[]))) AS claimed,
                        m.served_on < s.opens_on OR (s.closes_on IS NOT NULL AND m.served_on >= s.closes_on)
                            OR NOT (m.slot = ANY (s.slots)) AS outside,
-                       m.created_at >= (m.served_on + $6::integer)::timestamptz AS late,
-                       m.served_on < d.registered_at::date AS before_registration
-                FROM meal m JOIN diner d ON d.id = m.diner_id, s
+                       m.created_at >= (m.served_on + $6::integer)::timestamptz AS late
+                FROM meal m, s
                 WHERE m.site_code = $2 AND m.served_on >= $3 AND m.served_on < $4
             ),
             lines AS (
@@ -175,22 +177,28 @@ public struct ClaimService: Sendable {
                              coalesce(array_agg(DISTINCT category) FILTER (WHERE category IS NOT NULL), '{}') AS categories,
                              sum(city_fen) AS city, sum(district_fen) AS district, sum(street_fen) AS street
                       FROM m WHERE claimed GROUP BY diner_id, bracket) g
-                JOIN diner d ON d.id = g.diner_id
+                CROSS JOIN LATERAL (SELECT name, resident_id FROM diner WHERE id = g.diner_id OFFSET 0) d
+            ),
+            totals AS (SELECT count(*) FILTER (WHERE valid AND outside) AS outside, count(*) FILTER (WHERE valid AND late) AS late FROM m),
+            per_diner AS (SELECT diner_id, count(*) AS n, min(served_on) AS first FROM m WHERE valid GROUP BY diner_id),
+            early AS (
+                SELECT p.diner_id, r.registered_on FROM per_diner p
+                CROSS JOIN LATERAL (SELECT registered_at::date AS registered_on FROM diner WHERE id = p.diner_id OFFSET 0) r
+                WHERE p.first < r.registered_on
             ),
             daily AS (SELECT served_on, count(*) AS n FROM m WHERE valid GROUP BY served_on),
             median AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS v FROM daily)
             SELECT
-                (SELECT count(*) FROM m WHERE valid AND outside),
-                (SELECT count(*) FROM (SELECT diner_id FROM m WHERE valid GROUP BY diner_id
-                                       HAVING count(*) > (SELECT cardinality(slots) * open_days FROM s)) x),
+                (SELECT outside FROM totals),
+                (SELECT count(*) FROM per_diner WHERE n > (SELECT cardinality(slots) * open_days FROM s)),
                 (SELECT count(*) FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
                 (SELECT string_agg(served_on::text || ' (' || n || ')', ', ' ORDER BY served_on)
                  FROM daily, median WHERE (SELECT count(*) FROM daily) >= 5 AND daily.n > $5 * median.v),
-                (SELECT count(*) FROM m WHERE valid AND late),
+                (SELECT late FROM totals),
                 (SELECT coalesce(json_object_agg(served_on, diners), '{}')::text AS diner_days
                  FROM (SELECT served_on, count(DISTINCT diner_id) AS diners FROM m
                        WHERE $8::boolean AND valid AND subsidy_fen > 0 GROUP BY served_on) x),
-                (SELECT count(*) FROM m WHERE valid AND before_registration)
+                (SELECT count(*) FROM m JOIN early e ON e.diner_id = m.diner_id WHERE m.valid AND m.served_on < e.registered_on)
             """, [claimID, siteCode, from, to, busyDayFactor, lateEntryDays, ClaimStatus.periodClosingParameter, dinerDays]).one()
     }
 
