@@ -72,21 +72,22 @@ public struct ReportService: Sendable {
             // One pass over the month's meals, summed per site, diner and bracket (a hash of about
             // one row per diner); the per-site, per-bracket and distinct-diner figures come from
             // that small table. Counting distinct diners straight from the meals made PostgreSQL
-            // read all of them in site order through an index: 37 s for 10 million meals.
+            // read all of them in site order through an index: 37 s for 10 million meals. The
+            // category is a grouping column, not a DISTINCT aggregate: PostgreSQL cannot hash a
+            // DISTINCT aggregate and sorted all the month's meals for it (25 s instead of 11 s).
             try session.query("""
-                CREATE TEMP TABLE report_diner (site_code text, diner_id bigint, bracket text, categories text[], meals bigint,
+                CREATE TEMP TABLE report_diner (site_code text, diner_id bigint, bracket text, category text, meals bigint,
                                                 subsidized bigint, subsidy bigint, city bigint, district bigint, street bigint) ON COMMIT DROP
                 """)
             try session.query("""
                 INSERT INTO report_diner
-                SELECT site_code, diner_id, bracket, coalesce(array_agg(DISTINCT category) FILTER (WHERE category IS NOT NULL), '{}'),
-                       count(*), count(*) FILTER (WHERE subsidy_fen > 0), sum(subsidy_fen),
+                SELECT site_code, diner_id, bracket, category, count(*), count(*) FILTER (WHERE subsidy_fen > 0), sum(subsidy_fen),
                        sum(coalesce(city_fen, 0)),
                        sum(coalesce(district_fen, 0)), sum(coalesce(street_fen, 0))
                 FROM meal
                 WHERE served_on >= $1 AND served_on < $2 AND status = 'valid'
                   AND ($3::text[] IS NULL OR site_code IN (SELECT code FROM site WHERE street = ANY ($3::text[])))
-                GROUP BY site_code, diner_id, bracket
+                GROUP BY site_code, diner_id, bracket, category
                 """, [from, to, streets])
             let operating = try Self.operating(session, month: month, streets: streets)
             let perSite = try session.query("""
@@ -115,8 +116,8 @@ public struct ReportService: Sendable {
             }
             let brackets = try session.query("""
                 SELECT bracket, sum(meals), count(DISTINCT diner_id), sum(subsidy),
-                       (SELECT array_to_string(array_agg(DISTINCT c), ',') FROM report_diner r, unnest(r.categories) c WHERE r.bracket = d.bracket)
-                FROM report_diner d
+                       array_to_string(array_agg(DISTINCT category) FILTER (WHERE category IS NOT NULL), ',')
+                FROM report_diner
                 GROUP BY bracket ORDER BY bracket
                 """).rows.map {
                 ClaimBracket(bracket: try $0.decode(0), categories: try [DinerCategory](storedList: try $0.decode(4, as: String?.self) ?? ""),
