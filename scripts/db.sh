@@ -255,6 +255,10 @@ ha_init() {
   dir=$(ha_dir)
   if [ -f "$dir/port-base" ]; then
     ha_base=$(cat "$dir/port-base")
+    if [ -n "${CANTEEN_HA_PORT:-}" ] && [ "$CANTEEN_HA_PORT" != "$ha_base" ]; then
+      log "the formation in $dir was created on ports $ha_base-$((ha_base + 2)); to move it: scripts/db.sh ha-stop, delete $dir, run again with CANTEEN_HA_PORT"
+      exit 1
+    fi
     return
   fi
   if [ -n "${CANTEEN_HA_PORT:-}" ]; then
