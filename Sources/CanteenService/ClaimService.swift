@@ -173,10 +173,14 @@ public struct ClaimService: Sendable {
                 SELECT $1, g.diner_id, g.bracket, d.name,
                        left(d.resident_id, 6) || repeat('*', length(d.resident_id) - 10) || right(d.resident_id, 4),
                        g.meals, g.subsidy, g.categories, g.city, g.district, g.street
-                FROM (SELECT diner_id, bracket, count(*) AS meals, sum(subsidy_fen) AS subsidy,
-                             coalesce(array_agg(DISTINCT category) FILTER (WHERE category IS NOT NULL), '{}') AS categories,
-                             sum(city_fen) AS city, sum(district_fen) AS district, sum(street_fen) AS street
-                      FROM m WHERE claimed GROUP BY diner_id, bracket) g
+                FROM (SELECT diner_id, bracket, sum(meals) AS meals, sum(subsidy) AS subsidy,
+                             coalesce(array_agg(category ORDER BY category) FILTER (WHERE category IS NOT NULL), '{}') AS categories,
+                             sum(city) AS city, sum(district) AS district, sum(street) AS street
+                      -- Per category first, hashed: a DISTINCT aggregate would sort every meal.
+                      FROM (SELECT diner_id, bracket, category, count(*) AS meals, sum(subsidy_fen) AS subsidy,
+                                   sum(city_fen) AS city, sum(district_fen) AS district, sum(street_fen) AS street
+                            FROM m WHERE claimed GROUP BY diner_id, bracket, category) per_category
+                      GROUP BY diner_id, bracket) g
                 CROSS JOIN LATERAL (SELECT name, resident_id FROM diner WHERE id = g.diner_id OFFSET 0) d
             ),
             totals AS (SELECT count(*) FILTER (WHERE valid AND outside) AS outside, count(*) FILTER (WHERE valid AND late) AS late FROM m),
