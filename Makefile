@@ -56,8 +56,9 @@ restore:
 # The documents for officials are checked in a real browser, the API against its OpenAPI
 # document (schemathesis), malformed HTTP and slow clients over raw sockets, a short crash test
 # (3 seeds) and a short failover drill (3 seeds, on a formation of its own, `ha-test`, stopped
-# afterwards) run, a backup is restored to a chosen moment; swift test's summary closes the run. The build's progress goes to
-# .local/build.log; swift test lists failures only (SWIFT_TEST_FLAGS= for every test).
+# afterwards) run, a backup is restored to a chosen moment; swift test's summary closes the run.
+# The build's progress goes to .local/build.log; swift test lists failures only
+# (SWIFT_TEST_FLAGS= for every test).
 SWIFT_TEST_FLAGS ?= --quiet
 test: deps
 	@SWIFT=$(SWIFT) scripts/quiet-build.sh "the service, its tests and the contract's generated code" --build-tests
