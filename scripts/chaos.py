@@ -64,9 +64,20 @@ def sh(*args, env=None, check=True):
     return result.stdout
 
 
+def database_url(output):
+    """The connection string of the `DATABASE_URL=...` line scripts/db.sh prints last."""
+    return output.strip().splitlines()[-1].split("=", 1)[1]
+
+
 def start_database():
-    out = sh("make", "--no-print-directory", "-s", "db", "DB_FLAGS=--chaos")
-    return out.strip().splitlines()[-1].split("=", 1)[1]
+    return database_url(sh("make", "--no-print-directory", "-s", "db", "DB_FLAGS=--chaos"))
+
+
+def audit_verify(canteen, url):
+    """None when `canteen audit verify` finds the chains of the database at `url` intact, else what it said."""
+    verify = subprocess.run([canteen, "audit", "verify", "--json"], cwd=ROOT, capture_output=True, text=True,
+                            env=dict(os.environ, DATABASE_URL=url))
+    return None if verify.returncode == 0 else f"{verify.stdout.strip()[-400:]} {verify.stderr.strip()[-200:]}"
 
 
 def cluster_env():
@@ -363,10 +374,9 @@ class Run:
             self.fail(f"claim: {status} {claim}")
         elif claim["subsidy_fen"] != stored_subsidy or claim["meals"] != sum(1 for m in meals.values() if m[2] > 0):
             self.fail(f"claim says {claim['meals']} meals, {claim['subsidy_fen']} fen; the meals {stored_subsidy} fen")
-        verify = subprocess.run([self.args.canteen, "audit", "verify", "--json"], cwd=ROOT, capture_output=True, text=True,
-                                env=dict(os.environ, DATABASE_URL=self.url))
-        if verify.returncode != 0:
-            self.fail(f"audit verify: {verify.stdout.strip()[-400:]} {verify.stderr.strip()[-200:]}")
+        broken = audit_verify(self.args.canteen, self.url)
+        if broken:
+            self.fail(f"audit verify: {broken}")
         return len(meals), sum(1 for a in self.answers.values() if a[0] == "duplicate"), stored_subsidy
 
     def load(self, data):

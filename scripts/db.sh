@@ -110,7 +110,10 @@ is_running() {
   tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$data" || return 1
 }
 
-# Where a cluster that archives its WAL (the demo's, --pitr) copies each finished segment.
+# Whether this cluster archives its WAL: the demo's (`make backup`) and the restore check's.
+archives_wal() { [ "$mode" = dev ] || [ "$mode" = pitr ]; }
+
+# Where a cluster that archives its WAL copies each finished segment.
 archive_dir() {
   local state=$1
   if [ "$mode" = dev ]; then echo "$state/wal-archive"; else echo "$state/$name-wal-archive"; fi
@@ -176,7 +179,7 @@ start() {
       # Room for month-end claims and bulk imports: a bigger cache and fewer forced checkpoints.
       opts="$opts -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=15min"
     fi
-    if [ "$mode" = dev ] || [ "$mode" = pitr ]; then
+    if archives_wal; then
       # Every finished WAL segment is copied to the archive (`make backup`, `make restore`); a
       # segment is finished at least every 60 s while meals are logged.
       local archive
@@ -416,7 +419,7 @@ ha_stop() {
 backup() {
   local bin user state data target
   bin=$(pg_bindir); user=$(run_user); state=$(state_dir "$user"); data="$state/$name"
-  [ "$mode" = dev ] || [ "$mode" = pitr ] || { log "only the demo cluster and --pitr archive their WAL"; exit 2; }
+  archives_wal || { log "only the demo cluster and --pitr archive their WAL"; exit 2; }
   is_running "$data" || { log "the cluster is not running: make db (or scripts/db.sh start --$mode)"; exit 1; }
   [ "$(psql -h "$data" -p "$port" -U canteen -d postgres -tAc 'SHOW archive_mode')" = on ] \
     || { log "the cluster was started without WAL archiving: restart it (make db-stop && make db), then back up"; exit 1; }

@@ -45,7 +45,7 @@ def fresh_cluster(where):
     chaos.sh("scripts/db.sh", "stop", "--pitr")
     for path in (where["DATA"], where["ARCHIVE"]):
         shutil.rmtree(path, ignore_errors=True)
-    return chaos.sh("scripts/db.sh", "start", "--pitr").strip().splitlines()[-1].split("=", 1)[1]
+    return chaos.database_url(chaos.sh("scripts/db.sh", "start", "--pitr"))
 
 
 def archived(base, segment, seconds=60):
@@ -125,8 +125,7 @@ def main():
         if sorted(mid for mid, status in source.items() if status == "void") != sorted(mistaken):
             raise chaos.Failure(f"the source should hold the {len(mistaken)} voided meals: {source}")
 
-        out = chaos.sh("scripts/db.sh", "restore", env=dict(os.environ, BACKUP=backup, UNTIL=moment))
-        url = out.strip().splitlines()[-1].split("=", 1)[1]
+        url = chaos.database_url(chaos.sh("scripts/db.sh", "restore", env=dict(os.environ, BACKUP=backup, UNTIL=moment)))
         target = urllib.parse.urlsplit(url)
         restored_base = (f"host={target.hostname} port={target.port} user={target.username} "
                          f"password={urllib.parse.unquote(target.password or '')}")
@@ -141,10 +140,9 @@ def main():
             check.fail(f"restored to {moment}, meals voided only afterwards are void: {voided[:10]}")
         if chaos.psql(restored_base, "postgres", "SELECT pg_is_in_recovery()") != "f":
             check.fail("the restored cluster is still in recovery: it takes no writes")
-        verify = subprocess.run([args.canteen, "audit", "verify", "--json"], cwd=ROOT, capture_output=True, text=True,
-                                env=dict(os.environ, DATABASE_URL=url))
-        if verify.returncode != 0:
-            check.fail(f"audit verify on the restored database: {verify.stdout.strip()[-400:]} {verify.stderr.strip()[-200:]}")
+        broken = chaos.audit_verify(args.canteen, url)
+        if broken:
+            check.fail(f"audit verify on the restored database: {broken}")
         server = chaos.Server(args.canteen, url, args.log)
         try:
             server.start()
