@@ -288,12 +288,53 @@ ha_postmaster_pid() {
   is_running "$data" && head -n 1 "$data/postmaster.pid"
 }
 
+# pg_autoctl as the server's user, its state inside the formation's folder: its configuration,
+# state and pid files (XDG_* folders, else they would be under the user's home and /tmp, keyed
+# by the data folder's path) and its PostgreSQL instances' sockets (PG_REGRESS_SOCK_DIR, and
+# PGHOST for its own connections to them; else the shared /var/run/postgresql). So deleting the folder deletes the formation, and a new
+# formation at the same path (a CI checkout) never meets an old one's leftovers: a stale
+# pg_autoctl.init made a new node "continue" an old attempt, a stale socket lock can keep a
+# PostgreSQL from starting. A formation created before this (no pg_autoctl/ folder) keeps the
+# defaults it was created with.
+ha_autoctl() {
+  local user=$1; shift
+  local dir; dir=$(ha_dir)
+  if [ -d "$dir/pg_autoctl" ] || [ ! -d "$dir/monitor" ]; then
+    mkdir -p "$dir/pg_autoctl/config" "$dir/pg_autoctl/share" "$dir/pg_autoctl/run"
+    chown -R "$user" "$dir/pg_autoctl"
+    as_user "$user" env XDG_CONFIG_HOME="$dir/pg_autoctl/config" XDG_DATA_HOME="$dir/pg_autoctl/share" \
+      XDG_RUNTIME_DIR="$dir/pg_autoctl/run" PG_REGRESS_SOCK_DIR="$dir" PGHOST="$dir" "$@"
+  else
+    as_user "$user" "$@"
+  fi
+}
+
+# Deletes instance NAME's data folder and what pg_autoctl keeps of it, before creating it anew.
+ha_forget() {
+  local dir sub; dir=$(ha_dir)
+  rm -rf "${dir:?}/$1"
+  for sub in config share run; do rm -rf "$dir/pg_autoctl/$sub/pg_autoctl$dir/$1"; done
+}
+
+# Fails with MESSAGE, showing the end of each instance NAME's keeper log and PostgreSQL logs.
+ha_fail_with_logs() {
+  local message=$1 dir instance file; shift; dir=$(ha_dir)
+  log "$message; the end of the logs:"
+  for instance in "$@"; do
+    for file in "$dir/$instance.log" "$dir/$instance/startup.log" "$(ls -t "$dir/$instance"/log/* 2>/dev/null | head -n 1)"; do
+      [ -f "$file" ] || continue
+      echo "--- $file" >&2; tail -n 15 "$file" >&2
+    done
+  done
+  exit 1
+}
+
 # Starts the keeper of `dir` unless it runs; it starts (or restarts) its PostgreSQL itself.
 ha_run_keeper() {
   local dir=$1 user=$2
   [ -n "$(ha_keeper_pid "$dir" || true)" ] && return 0
   touch "$dir.log"; chown "$user" "$dir.log"
-  as_user "$user" bash -c "nohup pg_autoctl run --pgdata $dir >>$dir.log 2>&1 & echo \$! > $dir.keeper.pid"
+  ha_autoctl "$user" bash -c "nohup pg_autoctl run --pgdata $dir >>$dir.log 2>&1 & echo \$! > $dir.keeper.pid"
 }
 
 ha_monitor_url() { echo "postgres://autoctl_node@127.0.0.1:$(ha_port monitor)/pg_auto_failover?sslmode=disable"; }
@@ -320,14 +361,15 @@ ha_start() {
   fi
   if [ ! -f "$dir/monitor/PG_VERSION" ]; then
     log "creating the monitor in $dir/monitor"
-    rm -rf "$dir/monitor"
-    as_user "$user" pg_autoctl create monitor --pgctl "$bin/pg_ctl" --pgdata "$dir/monitor" --pgport "$(ha_port monitor)" \
-      --hostname 127.0.0.1 --auth trust --no-ssl >>"$dir/monitor.log" 2>&1
+    ha_forget monitor
+    ha_autoctl "$user" pg_autoctl create monitor --pgctl "$bin/pg_ctl" --pgdata "$dir/monitor" --pgport "$(ha_port monitor)" \
+      --hostname 127.0.0.1 --auth trust --no-ssl >>"$dir/monitor.log" 2>&1 || ha_fail_with_logs "creating the monitor failed" monitor
   fi
   [ -f "$dir/port-base" ] || echo "$ha_base" > "$dir/port-base"
   ha_run_keeper "$dir/monitor" "$user"
-  local i
-  for i in $(seq 1 100); do ha_monitor_sql "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+  local i answered=""
+  for i in $(seq 1 300); do ha_monitor_sql "SELECT 1" >/dev/null 2>&1 && { answered=yes; break; }; sleep 0.2; done
+  [ -n "$answered" ] || ha_fail_with_logs "the monitor did not answer on port $(ha_port monitor) within 60 s" monitor
   # Health checks every second, a node unhealthy after 5 s of silence, a primary that cannot
   # be told to demote given up on after 8 s (its keeper demotes it by itself after 4 s without
   # the monitor and the standby, below): a lost primary is replaced in well under 20 s
@@ -344,14 +386,14 @@ ha_start() {
   for node in "${ha_nodes[@]}"; do
     if [ ! -f "$dir/$node/PG_VERSION" ]; then
       log "creating $node in $dir/$node (the second one copies the first: a standby)"
-      rm -rf "$dir/$node"
-      as_user "$user" pg_autoctl create postgres --pgctl "$bin/pg_ctl" --pgdata "$dir/$node" --pgport "$(ha_port "$node")" \
+      ha_forget "$node"
+      ha_autoctl "$user" pg_autoctl create postgres --pgctl "$bin/pg_ctl" --pgdata "$dir/$node" --pgport "$(ha_port "$node")" \
         --name "$node" --hostname 127.0.0.1 --listen 127.0.0.1 --dbname canteen --monitor "$(ha_monitor_url)" \
-        --auth trust --no-ssl >>"$dir/$node.log" 2>&1 || { log "creating $node failed; the end of $dir/$node.log:"; tail -n 20 "$dir/$node.log" >&2; exit 1; }
+        --auth trust --no-ssl >>"$dir/$node.log" 2>&1 || ha_fail_with_logs "creating $node failed" "$node"
     fi
     if [ -z "$(ha_keeper_pid "$dir/$node" || true)" ]; then
       # Set while its keeper is down (a running keeper would be signalled to reload).
-      as_user "$user" pg_autoctl config set --pgdata "$dir/$node" timeout.network_partition_timeout 4 >/dev/null
+      ha_autoctl "$user" pg_autoctl config set --pgdata "$dir/$node" timeout.network_partition_timeout 4 >/dev/null
     fi
     ha_run_keeper "$dir/$node" "$user"
   done
@@ -369,7 +411,7 @@ ha_start() {
     fi
     sleep 1
   done
-  [ -n "$settled" ] || { log "the formation did not settle: $(echo "$states" | tr '\n' ';')"; exit 1; }
+  [ -n "$settled" ] || ha_fail_with_logs "the formation did not settle: $(echo "$states" | tr '\n' ';')" "${ha_nodes[@]}"
   local password
   ensure_password "$dir/db-password"
   password=$(cat "$dir/db-password")
@@ -403,7 +445,7 @@ ha_stop() {
   for node in "${ha_nodes[@]}" monitor; do
     pid=$(ha_keeper_pid "$dir/$node" || true)
     if [ -n "$pid" ]; then
-      as_user "$user" pg_autoctl stop --pgdata "$dir/$node" >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+      ha_autoctl "$user" pg_autoctl stop --pgdata "$dir/$node" >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
       for _ in $(seq 1 100); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
     fi
     if is_running "$dir/$node"; then as_user "$user" "$(pg_bindir)/pg_ctl" -D "$dir/$node" -m fast -w stop >/dev/null || true; fi
