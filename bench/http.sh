@@ -53,7 +53,7 @@ VACUUM ANALYZE;
 SQL
 token=$("$canteen" token create --name bench --role admin | tail -n 1)
 port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
-LOG_LEVEL=warning "$canteen" serve --host 127.0.0.1 --port "$port" >/dev/null 2>&1 &
+LOG_LEVEL=warning "$canteen" serve --host 127.0.0.1 --port "$port" ${BENCH_SERVE_ARGS:-} >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done

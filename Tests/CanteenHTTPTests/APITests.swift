@@ -68,7 +68,17 @@ struct APITests {
                 #expect(try await Self.request(client, .get, "/v1/sites", token: "cnt_nonsense").0 == .unauthorized)
                 let ok = try await Self.request(client, .get, "/v1/sites", token: w.admin)
                 #expect(ok.0 == .ok)
-                #expect(ok.2[.init("X-Request-Id")!] != nil)
+                // A request without an id gets a new random version-4 UUID; each request its own.
+                let ids = [ok.2[.init("X-Request-Id")!], try await Self.request(client, .get, "/v1/sites", token: w.admin).2[.init("X-Request-Id")!]]
+                for id in ids {
+                    #expect(try #require(id).wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(id ?? "")")
+                }
+                #expect(ids[0] != ids[1])
+                // A client's own id is echoed when it is a short word; otherwise it gets a new one.
+                let echoed = try await Self.request(client, .get, "/v1/sites", token: w.admin, headers: [.init("X-Request-Id")!: "counter-7_a"])
+                #expect(echoed.2[.init("X-Request-Id")!] == "counter-7_a")
+                let replaced = try await Self.request(client, .get, "/v1/sites", token: w.admin, headers: [.init("X-Request-Id")!: "bad id"])
+                #expect(replaced.2[.init("X-Request-Id")!]?.count == 36)
                 #expect(try await Self.request(client, .get, "/v1/nothing-here", token: w.admin).1["code"] as? String == "not_found")
                 // Revoked tokens stop working at once.
                 let created = try await Self.request(client, .post, "/v1/tokens", token: w.admin, body: #"{"name": "temp", "role": "bureau"}"#)
