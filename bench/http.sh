@@ -11,6 +11,7 @@
 # half-peak run repeats as often; each figure is its best run, and all runs are in the JSON.
 #
 #   bench/http.sh [DURATION]    (needs `make db` and a release build; installs wrk when missing)
+#   BENCH_SERVE_ARGS="--pool-size 4" bench/http.sh    (options for the server under test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
