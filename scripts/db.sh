@@ -288,14 +288,14 @@ ha_postmaster_pid() {
   is_running "$data" && head -n 1 "$data/postmaster.pid"
 }
 
-# pg_autoctl as the server's user, its state inside the formation's folder: its configuration,
-# state and pid files (XDG_* folders, else they would be under the user's home and /tmp, keyed
-# by the data folder's path) and its PostgreSQL instances' sockets (PG_REGRESS_SOCK_DIR, and
-# PGHOST for its own connections to them; else the shared /var/run/postgresql). So deleting the folder deletes the formation, and a new
-# formation at the same path (a CI checkout) never meets an old one's leftovers: a stale
-# pg_autoctl.init made a new node "continue" an old attempt, a stale socket lock can keep a
-# PostgreSQL from starting. A formation created before this (no pg_autoctl/ folder) keeps the
-# defaults it was created with.
+# pg_autoctl as the server's user, with its state inside the formation's folder: configuration,
+# state and pid files (the XDG_* folders; else under the user's home and /tmp, keyed by the data
+# folder's path) and its PostgreSQL instances' sockets (PG_REGRESS_SOCK_DIR, and PGHOST for its
+# own connections to them; else the shared /var/run/postgresql). Deleting the folder deletes the
+# formation, and a new one at the same path (a CI checkout) never meets an old one's leftovers:
+# a stale pg_autoctl.init makes a new node "continue" an old attempt, a stale socket lock can
+# keep PostgreSQL from starting. A formation created before this (no pg_autoctl/ folder) keeps
+# the defaults it was created with.
 ha_autoctl() {
   local user=$1; shift
   local dir; dir=$(ha_dir)
