@@ -244,6 +244,7 @@ case "$ha_name" in
 esac
 ha_nodes=(node1 node2)
 ha_base=""
+ha_own_state=""  # set by ha_init: pg_autoctl keeps its state in the formation's folder (ha_autoctl)
 
 ha_port() { case "$1" in monitor) echo "$ha_base" ;; node1) echo $((ha_base + 1)) ;; node2) echo $((ha_base + 2)) ;; esac; }
 
@@ -256,6 +257,16 @@ ha_dir() { echo "$(state_dir "$(run_user)")/$ha_name"; }
 ha_init() {
   local dir base
   dir=$(ha_dir)
+  # Every formation made since ha_autoctl keeps pg_autoctl's state in its folder; one made before
+  # (a monitor but no pg_autoctl/) keeps the defaults. Decided once, before anything is deleted.
+  if [ -d "$dir/pg_autoctl" ] || [ ! -e "$dir/monitor" ]; then
+    ha_own_state=yes
+    # Its sockets are in the folder (/.s.PGSQL.PORT, 15 more), and a socket's path holds at most 107 bytes.
+    if [ $(( ${#dir} + 15 )) -gt 107 ]; then
+      log "the formation's folder $dir is too long a path for its sockets: use a shorter CANTEEN_HA_NAME or checkout path"
+      exit 1
+    fi
+  fi
   if [ -f "$dir/port-base" ]; then
     ha_base=$(cat "$dir/port-base")
     if [ -n "${CANTEEN_HA_PORT:-}" ] && [ "$CANTEEN_HA_PORT" != "$ha_base" ]; then
@@ -299,7 +310,7 @@ ha_postmaster_pid() {
 ha_autoctl() {
   local user=$1; shift
   local dir; dir=$(ha_dir)
-  if [ -d "$dir/pg_autoctl" ] || [ ! -d "$dir/monitor" ]; then
+  if [ -n "$ha_own_state" ]; then
     mkdir -p "$dir/pg_autoctl/config" "$dir/pg_autoctl/share" "$dir/pg_autoctl/run"
     chown -R "$user" "$dir/pg_autoctl"
     as_user "$user" env XDG_CONFIG_HOME="$dir/pg_autoctl/config" XDG_DATA_HOME="$dir/pg_autoctl/share" \
@@ -307,13 +318,6 @@ ha_autoctl() {
   else
     as_user "$user" "$@"
   fi
-}
-
-# Deletes instance NAME's data folder and what pg_autoctl keeps of it, before creating it anew.
-ha_forget() {
-  local dir sub; dir=$(ha_dir)
-  rm -rf "${dir:?}/$1"
-  for sub in config share run; do rm -rf "$dir/pg_autoctl/$sub/pg_autoctl$dir/$1"; done
 }
 
 # Fails with MESSAGE, showing the end of each instance NAME's keeper log and PostgreSQL logs.
@@ -361,7 +365,7 @@ ha_start() {
   fi
   if [ ! -f "$dir/monitor/PG_VERSION" ]; then
     log "creating the monitor in $dir/monitor"
-    ha_forget monitor
+    rm -rf "$dir/monitor"
     ha_autoctl "$user" pg_autoctl create monitor --pgctl "$bin/pg_ctl" --pgdata "$dir/monitor" --pgport "$(ha_port monitor)" \
       --hostname 127.0.0.1 --auth trust --no-ssl >>"$dir/monitor.log" 2>&1 || ha_fail_with_logs "creating the monitor failed" monitor
   fi
@@ -386,7 +390,7 @@ ha_start() {
   for node in "${ha_nodes[@]}"; do
     if [ ! -f "$dir/$node/PG_VERSION" ]; then
       log "creating $node in $dir/$node (the second one copies the first: a standby)"
-      ha_forget "$node"
+      rm -rf "$dir/$node"  # what pg_autoctl keeps of a failed attempt stays: it resumes from there
       ha_autoctl "$user" pg_autoctl create postgres --pgctl "$bin/pg_ctl" --pgdata "$dir/$node" --pgport "$(ha_port "$node")" \
         --name "$node" --hostname 127.0.0.1 --listen 127.0.0.1 --dbname canteen --monitor "$(ha_monitor_url)" \
         --auth trust --no-ssl >>"$dir/$node.log" 2>&1 || ha_fail_with_logs "creating $node failed" "$node"
