@@ -253,7 +253,10 @@ ha_dir() { echo "$(state_dir "$(run_user)")/$ha_name"; }
 # The formation's first port. A formation keeps the ports it was created with (its port-base
 # file). A new one takes CANTEEN_HA_PORT, else 54340 for the demo formation (`ha`), else, for
 # another name (the drill inside `make test` uses CANTEEN_HA_NAME=ha-test), the first of
-# 54350, 54360, ... whose three ports are free, so two checkouts' tests never meet.
+# 30350, 30360, ... whose three ports are free, so two checkouts' tests never meet. Those lie below
+# Linux's ephemeral ports (32768-60999): a port in that range can be the local port of one of
+# the formation's own connections (a keeper's to the monitor) and keep the node it belongs to
+# from starting.
 ha_init() {
   local dir base
   dir=$(ha_dir)
@@ -280,10 +283,10 @@ ha_init() {
   elif [ "$ha_name" = ha ]; then
     ha_base=54340
   else
-    for base in $(seq 54350 10 54990); do
+    for base in $(seq 30350 10 32740); do
       port_in_use "$base" || port_in_use $((base + 1)) || port_in_use $((base + 2)) || { ha_base=$base; break; }
     done
-    [ -n "$ha_base" ] || { log "no three free ports between 54350 and 54992: set CANTEEN_HA_PORT"; exit 1; }
+    [ -n "$ha_base" ] || { log "no three free ports between 30350 and 32742: set CANTEEN_HA_PORT"; exit 1; }
   fi
 }
 
