@@ -244,6 +244,7 @@ case "$ha_name" in
 esac
 ha_nodes=(node1 node2)
 ha_base=""
+ha_folder=""     # set by ha_init: the formation's folder
 ha_own_state=""  # set by ha_init: pg_autoctl keeps its state in the formation's folder (ha_autoctl)
 
 ha_port() { case "$1" in monitor) echo "$ha_base" ;; node1) echo $((ha_base + 1)) ;; node2) echo $((ha_base + 2)) ;; esac; }
@@ -259,7 +260,7 @@ ha_dir() { echo "$(state_dir "$(run_user)")/$ha_name"; }
 # from starting.
 ha_init() {
   local dir base
-  dir=$(ha_dir)
+  dir=$(ha_dir); ha_folder=$dir
   # Every formation made since ha_autoctl keeps pg_autoctl's state in its folder; one made before
   # (a monitor but no pg_autoctl/) keeps the defaults. Decided once, before anything is deleted.
   if [ -d "$dir/pg_autoctl" ] || [ ! -e "$dir/monitor" ]; then
@@ -312,10 +313,8 @@ ha_postmaster_pid() {
 # the defaults it was created with.
 ha_autoctl() {
   local user=$1; shift
-  local dir; dir=$(ha_dir)
+  local dir=$ha_folder
   if [ -n "$ha_own_state" ]; then
-    mkdir -p "$dir/pg_autoctl/config" "$dir/pg_autoctl/share" "$dir/pg_autoctl/run"
-    chown -R "$user" "$dir/pg_autoctl"
     as_user "$user" env XDG_CONFIG_HOME="$dir/pg_autoctl/config" XDG_DATA_HOME="$dir/pg_autoctl/share" \
       XDG_RUNTIME_DIR="$dir/pg_autoctl/run" PG_REGRESS_SOCK_DIR="$dir" PGHOST="$dir" "$@"
   else
@@ -325,7 +324,7 @@ ha_autoctl() {
 
 # Fails with MESSAGE, showing the end of each instance NAME's keeper log and PostgreSQL logs.
 ha_fail_with_logs() {
-  local message=$1 dir instance file; shift; dir=$(ha_dir)
+  local message=$1 dir=$ha_folder instance file; shift
   log "$message; the end of the logs:"
   for instance in "$@"; do
     for file in "$dir/$instance.log" "$dir/$instance/startup.log" "$(ls -t "$dir/$instance"/log/* 2>/dev/null | head -n 1)"; do
@@ -355,8 +354,12 @@ ha_start() {
   ensure_packages
   command -v pg_autoctl >/dev/null || "$root/scripts/apt-install.sh" db-ha postgresql-15-auto-failover
   local bin user dir
-  bin=$(pg_bindir); user=$(run_user); dir=$(ha_dir); ha_init
+  bin=$(pg_bindir); user=$(run_user); ha_init; dir=$ha_folder
   mkdir -p "$dir"; chown "$user" "$dir"; chmod 700 "$dir"
+  if [ -n "$ha_own_state" ]; then
+    mkdir -p "$dir/pg_autoctl/config" "$dir/pg_autoctl/share" "$dir/pg_autoctl/run"
+    chown -R "$user" "$dir/pg_autoctl"
+  fi
   # While none of the formation runs, a port in use belongs to another program.
   if [ -z "$(ha_keeper_pid "$dir/monitor" || true)" ] && ! ha_states >/dev/null 2>&1; then
     local p
@@ -436,7 +439,7 @@ ha_start() {
 
 ha_status() {
   local dir states node
-  dir=$(ha_dir); ha_init
+  ha_init; dir=$ha_folder
   states=$(ha_states || true)
   for node in "${ha_nodes[@]}"; do
     local role
@@ -448,7 +451,7 @@ ha_status() {
 ha_stop() {
   local dir user node pid
   command -v pg_autoctl >/dev/null || exit 0
-  dir=$(ha_dir); user=$(run_user); ha_init
+  user=$(run_user); ha_init; dir=$ha_folder
   for node in "${ha_nodes[@]}" monitor; do
     pid=$(ha_keeper_pid "$dir/$node" || true)
     if [ -n "$pid" ]; then

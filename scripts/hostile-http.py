@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+import chaos
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CANTEEN = os.environ.get("CANTEEN_BIN", os.path.join(ROOT, ".build/debug/canteen"))
 IDLE_TIMEOUT = 2
@@ -95,7 +97,7 @@ def chunked_post(path, token, chunk_header, coding="chunked"):
 
 
 def main():
-    base = sh("scripts/db.sh", "start", "--test").strip().splitlines()[-1].split("=", 1)[1]
+    base = chaos.database_url(sh("scripts/db.sh", "start", "--test"))
     database = f"hostile_http_{os.getpid()}"
     sh("psql", base, "-qXc", f"CREATE DATABASE {database}")
     env = dict(os.environ, DATABASE_URL=f"{base} dbname={database}")
