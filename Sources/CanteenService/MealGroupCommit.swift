@@ -10,9 +10,14 @@ import Synchronization
 /// outcome instead of raising — and each caller is answered only after the commit. Under light load
 /// a request finds nothing in flight and goes alone at once, so nothing waits for a timer.
 ///
-/// At most `concurrency` statements run at a time (the pool's size). A statement that fails
-/// for any reason other than a lost connection is retried one meal at a time
-/// (`MealService.logEach`), so one bad row can never fail its neighbours.
+/// One group is in flight at a time; a further one starts (up to `concurrency`, the pool's
+/// size) only while a full group is already waiting behind it. A group's fixed cost in
+/// PostgreSQL (its transaction, plans, constraint checks and flush) is ten times a meal's, so
+/// under load fewer, larger groups serve more meals per second than more, smaller ones: with two
+/// groups in flight each held half as many meals, and the counter logged a fifth fewer meals a
+/// second on the same machine. A statement that fails for any reason other than a lost connection
+/// is retried one meal at a time (`MealService.logEach`), so one bad row can never fail its
+/// neighbours.
 final class MealGroupCommit: Sendable {
     typealias Log = @Sendable ([MealStore.Item]) async -> [Result<MealStore.Outcome, any Error>]
 
@@ -44,7 +49,7 @@ final class MealGroupCommit: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let startDrainer = state.withLock { state -> Bool in
                 state.queue.append(Waiter(item: item, continuation: continuation))
-                guard state.running < concurrency else { return false }
+                guard state.running == 0 || (state.running < concurrency && state.queue.count >= Self.largestGroup) else { return false }
                 state.running += 1
                 return true
             }
@@ -53,6 +58,9 @@ final class MealGroupCommit: Sendable {
             }
         }
     }
+
+    /// Meals waiting for the next group.
+    var waiting: Int { state.withLock { $0.queue.count } }
 
     /// Takes groups off the queue until it is empty.
     private func drain() async {

@@ -86,6 +86,45 @@ struct AuditChainTests {
         }
     }
 
+    /// The head moves once per statement that appends (sql/0018): after several statements of one
+    /// transaction it is the last row, and a rolled-back savepoint takes its rows and its move.
+    @Test func theHeadIsTheLastRowKeptAfterStatementsAndASavepoint() async throws {
+        try await TestDatabase.withServices { services in
+            try await Self.world(services)
+            let kept = try await services.db.pool.withTransaction { session -> Int in
+                let insert = "INSERT INTO audit_log (actor, action, entity, entity_id) VALUES ('test', 'site.update', 'site', $1) RETURNING id"
+                try session.query(insert, ["LY-01"])
+                let second: Int = try session.query(insert, ["LY-01"]).one().decode("id")
+                try session.executeScript("SAVEPOINT later")
+                try session.query(insert, ["LY-01"])
+                try session.query(insert, ["LY-01"])
+                try session.executeScript("ROLLBACK TO SAVEPOINT later")
+                return second
+            }
+            let head = try await Self.audit(services, """
+                SELECT c.last_id FROM audit_chain c JOIN audit_log a ON a.chain = c.chain AND a.id = \(kept)
+                """)
+            #expect(head == kept)
+            let verification = try await services.audit.verify(by: .testAdmin)
+            #expect(verification.intact)
+            #expect(verification.rows == 40)
+        }
+    }
+
+    /// A meal's request hash is 64 lowercase hexadecimal digits, whoever writes the row.
+    @Test func theDatabaseRefusesARequestHashThatIsNotSHA256Hex() async throws {
+        try await TestDatabase.withServices { services in
+            try await Self.world(services)
+            let good = String(repeating: "0123456789abcdef", count: 4)
+            for bad in [String(good.dropLast()), good + "0", good.uppercased(), String(good.dropLast()) + "g", String(good.dropLast()) + " "] {
+                await #expect(throws: PostgresError.self, "\(bad)") {
+                    try await services.db.pool.withSession { try $0.execute("UPDATE meal SET request_hash = $1 WHERE id = (SELECT min(id) FROM meal)", [bad]) }
+                }
+            }
+            try await services.db.pool.withSession { try $0.execute("UPDATE meal SET request_hash = $1 WHERE id = (SELECT min(id) FROM meal)", [good]) }
+        }
+    }
+
     @Test func theServiceCannotMoveTheHeadsOrRewriteRows() async throws {
         try await TestDatabase.withServices { services in
             try await Self.world(services)
