@@ -10,14 +10,14 @@ import Synchronization
 /// outcome instead of raising — and each caller is answered only after the commit. Under light load
 /// a request finds nothing in flight and goes alone at once, so nothing waits for a timer.
 ///
-/// One group is in flight at a time; a further one starts (up to `concurrency`, the pool's
-/// size) only while a full group is already waiting behind it. A group's fixed cost in
-/// PostgreSQL (its transaction, plans, constraint checks and flush) is ten times a meal's, so
-/// under load fewer, larger groups serve more meals per second than more, smaller ones: with two
-/// groups in flight each held half as many meals, and the counter logged a fifth fewer meals a
-/// second on the same machine. A statement that fails for any reason other than a lost connection
-/// is retried one meal at a time (`MealService.logEach`), so one bad row can never fail its
-/// neighbours.
+/// One group is in flight at a time. Another one is in flight beside it (up to `concurrency`,
+/// the pool's size) only while a full group waits for it: it starts when one does, and stops
+/// when it finds fewer waiting. A group's fixed cost in PostgreSQL (its transaction, plans,
+/// constraint checks and flush) is ten times a meal's, so under load fewer, larger groups serve
+/// more meals per second than more, smaller ones: with two groups in flight each held half as
+/// many meals, and the counter logged a fifth fewer meals a second on the same machine. A
+/// statement that fails for any reason other than a lost connection is retried one meal at a
+/// time (`MealService.logEach`), so one bad row can never fail its neighbours.
 final class MealGroupCommit: Sendable {
     typealias Log = @Sendable ([MealStore.Item]) async -> [Result<MealStore.Outcome, any Error>]
 
@@ -49,7 +49,10 @@ final class MealGroupCommit: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let startDrainer = state.withLock { state -> Bool in
                 state.queue.append(Waiter(item: item, continuation: continuation))
-                guard state.running == 0 || (state.running < concurrency && state.queue.count >= Self.largestGroup) else { return false }
+                // A full group waiting for each drainer already running (one started but not
+                // yet holding its group counts): a burst starts one more, not one per meal.
+                guard state.running == 0 || (state.running < concurrency && state.queue.count >= Self.largestGroup * state.running)
+                else { return false }
                 state.running += 1
                 return true
             }
@@ -62,7 +65,10 @@ final class MealGroupCommit: Sendable {
     /// Meals waiting for the next group.
     var waiting: Int { state.withLock { $0.queue.count } }
 
-    /// Takes groups off the queue until it is empty.
+    /// Drainers running: groups in flight, or about to be.
+    var drainers: Int { state.withLock { $0.running } }
+
+    /// Logs groups until `nextGroup` has none for this drainer.
     private func drain() async {
         while let group = nextGroup() {
             let results = await logGroup(group.map(\.item))
@@ -70,9 +76,11 @@ final class MealGroupCommit: Sendable {
         }
     }
 
+    /// The next group of this drainer; nil when it stops: nothing waits, or another drainer is
+    /// running and less than a full group waits (that one takes them when its group is done).
     private func nextGroup() -> [Waiter]? {
         state.withLock { state in
-            guard !state.queue.isEmpty else {
+            guard !state.queue.isEmpty, state.running == 1 || state.queue.count >= Self.largestGroup else {
                 state.running -= 1
                 return nil
             }

@@ -105,6 +105,13 @@ struct AuditChainTests {
                 SELECT c.last_id FROM audit_chain c JOIN audit_log a ON a.chain = c.chain AND a.id = \(kept)
                 """)
             #expect(head == kept)
+            // A statement that appends nothing moves no head, whatever the session has set.
+            try await services.db.pool.withTransaction { session in
+                try session.query("SELECT set_config('canteen.audit_last', '5:424242:deadbeef', true)")
+                try session.execute(
+                    "INSERT INTO audit_log (actor, action, entity, entity_id) SELECT 'test', 'site.update', 'site', 'LY-01' WHERE false")
+            }
+            #expect(try await Self.audit(services, "SELECT count(*) FROM audit_chain WHERE last_id = 424242") == 0)
             let verification = try await services.audit.verify(by: .testAdmin)
             #expect(verification.intact)
             #expect(verification.rows == 40)
