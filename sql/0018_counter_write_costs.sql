@@ -31,20 +31,22 @@ $$;
 
 -- 3. The chain's head moved at commit through a deferred trigger queued once per audit row (0007),
 -- each event a PL/pgSQL call that skipped every row but the last. Now a statement-level trigger
--- moves it once per statement, to the last row the statement appended (the rows of one
--- transaction all go to one chain, in id order); a statement that appends none moves nothing.
--- A rolled-back savepoint takes the statement's move with it, as it takes the rows.
+-- moves it once per statement that appends rows, to the last row the transaction appended (the
+-- setting the row trigger carries). A rolled-back savepoint takes the statement's move with it,
+-- as it takes the rows and the setting.
 DROP TRIGGER audit_log_chain_advance ON audit_log;
 
 CREATE OR REPLACE FUNCTION audit_chain_advance() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    carried text := current_setting('canteen.audit_last', true);
 BEGIN
-    UPDATE audit_chain c SET last_id = a.id, last_hash = a.hash
-    FROM (SELECT chain, id, hash FROM appended ORDER BY id DESC LIMIT 1) a
-    WHERE c.chain = a.chain;
+    IF coalesce(carried, '') <> '' THEN
+        UPDATE audit_chain SET last_id = split_part(carried, ':', 2)::bigint, last_hash = decode(split_part(carried, ':', 3), 'hex')
+        WHERE chain = split_part(carried, ':', 1)::smallint;
+    END IF;
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER audit_log_chain_advance AFTER INSERT ON audit_log
-    REFERENCING NEW TABLE AS appended
     FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_advance();

@@ -72,7 +72,10 @@ final class MealGroupCommit: Sendable {
     private func drain() async {
         while let group = nextGroup() {
             let results = await logGroup(group.map(\.item))
-            for (waiter, result) in zip(group, results) { waiter.continuation.resume(with: result) }
+            // One result per item; should `log` ever answer fewer, the rest fail rather than wait forever.
+            for (index, waiter) in group.enumerated() {
+                waiter.continuation.resume(with: index < results.count ? results[index] : .failure(CanteenError.internalFailure()))
+            }
         }
     }
 

@@ -86,8 +86,8 @@ struct AuditChainTests {
         }
     }
 
-    /// The head moves once per statement that appends (sql/0018): after several statements of one
-    /// transaction it is the last row, and a rolled-back savepoint takes its rows and its move.
+    /// The head moves once per statement that appends (sql/0018, 0019): after several statements of
+    /// one transaction it is the last row, and a rolled-back savepoint takes its rows and its move.
     @Test func theHeadIsTheLastRowKeptAfterStatementsAndASavepoint() async throws {
         try await TestDatabase.withServices { services in
             try await Self.world(services)
@@ -115,6 +115,26 @@ struct AuditChainTests {
             let verification = try await services.audit.verify(by: .testAdmin)
             #expect(verification.intact)
             #expect(verification.rows == 40)
+        }
+    }
+
+    /// The head is the end of what a statement appended, in the chain's order, even when ids were
+    /// given and run the other way (sql/0019).
+    @Test func theHeadFollowsTheChainNotTheIds() async throws {
+        try await TestDatabase.withServices { services in
+            try await Self.world(services)
+            try await services.db.pool.withTransaction { session in
+                try session.execute("""
+                    INSERT INTO audit_log (id, actor, action, entity, entity_id) OVERRIDING SYSTEM VALUE
+                    VALUES (900002, 'test', 'site.update', 'site', 'LY-01'), (900001, 'test', 'site.update', 'site', 'LY-01')
+                    """)
+            }
+            let head = try await Self.audit(services, """
+                SELECT c.last_id FROM audit_chain c JOIN audit_log a ON a.chain = c.chain AND a.id = 900001
+                """)
+            #expect(head == 900001)
+            #expect(try await Self.audit(services, "SELECT prev_id FROM audit_log WHERE id = 900001") == 900002)
+            #expect(try await services.audit.verify(by: .testAdmin).intact)
         }
     }
 
