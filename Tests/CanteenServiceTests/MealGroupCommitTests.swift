@@ -87,35 +87,52 @@ struct MealGroupCommitTests {
         func add() { state.withLock { $0 += 1 } }
     }
 
-    /// Logs the meals of `diners`, each in a task of its own, counting the answers. The tasks are
-    /// not awaited: a meal never answered fails the test's last `eventually`, it cannot hang it.
-    static func log(_ diners: ClosedRange<Int>, _ counter: MealGroupCommit, _ answers: Answers) {
-        for diner in diners {
-            Task {
-                _ = try await counter.log(Self.item(diner))
-                answers.add()
+    /// A counter over a held writer, and the answers its callers got.
+    struct Bench {
+        let writer = Writer()
+        let answers = Answers()
+        let counter: MealGroupCommit
+
+        init(concurrency: Int) {
+            let writer = writer
+            counter = MealGroupCommit(concurrency: concurrency) { await writer.log($0) }
+        }
+
+        /// Logs the meals of `diners`, each in a task of its own, counting the answers. The tasks
+        /// are not awaited: a meal never answered fails the test's last `eventually`, it cannot
+        /// hang it.
+        func log(_ diners: ClosedRange<Int>) {
+            for diner in diners {
+                Task { [counter, answers] in
+                    _ = try await counter.log(MealGroupCommitTests.item(diner))
+                    answers.add()
+                }
             }
+        }
+
+        /// Lets every group finish, then whether all `count` meals were answered.
+        func finish(answering count: Int) async -> Bool {
+            writer.releaseAll()
+            return await MealGroupCommitTests.eventually { answers.count == count }
         }
     }
 
     @Test("one group is in flight; a second starts only while a full group waits for it")
     func oneGroupUntilAFullOneWaits() async throws {
-        let writer = Writer()
-        let counter = MealGroupCommit(concurrency: 2) { await writer.log($0) }
-        let answers = Answers()
+        let bench = Bench(concurrency: 2)
+        let (writer, counter) = (bench.writer, bench.counter)
         defer { writer.releaseAll() }
-        Self.log(1...1, counter, answers)
+        bench.log(1...1)
         #expect(await Self.eventually { writer.held == 1 })
         // 63 meals arrive while the first group is in flight: they wait, in one queue.
-        Self.log(2...64, counter, answers)
+        bench.log(2...64)
         #expect(await Self.eventually { counter.waiting == 63 || writer.groups.count > 1 })
         #expect(writer.groups.count == 1, "a second group started before a full one waited: \(writer.groups)")
         // The 64th waiting meal fills a group: it goes on the second connection at once.
-        Self.log(65...65, counter, answers)
+        bench.log(65...65)
         #expect(await Self.eventually { writer.held == 2 })
         #expect(Set(writer.groups.last ?? []) == Set(2...65))
-        writer.releaseAll()
-        #expect(await Self.eventually { answers.count == 65 }, "\(answers.count) of 65 meals answered")
+        #expect(await bench.finish(answering: 65), "\(bench.answers.count) of 65 meals answered")
         #expect(writer.mostRunning == 2)
         #expect(counter.waiting == 0)
         #expect(await Self.eventually { counter.drainers == 0 })
@@ -123,15 +140,14 @@ struct MealGroupCommitTests {
 
     @Test("the group beside another stops when less than a full group waits")
     func theSecondGroupStopsAfterTheBurst() async throws {
-        let writer = Writer()
-        let counter = MealGroupCommit(concurrency: 2) { await writer.log($0) }
-        let answers = Answers()
+        let bench = Bench(concurrency: 2)
+        let (writer, counter) = (bench.writer, bench.counter)
         defer { writer.releaseAll() }
-        Self.log(1...1, counter, answers)
+        bench.log(1...1)
         #expect(await Self.eventually { writer.held == 1 })
-        Self.log(2...65, counter, answers)
+        bench.log(2...65)
         #expect(await Self.eventually { writer.held == 2 })
-        Self.log(66...70, counter, answers)
+        bench.log(66...70)
         #expect(await Self.eventually { counter.waiting == 5 })
         // The burst's group is done while the first is still in flight: its drainer stops,
         // and the five meals wait for the first group instead of going in a small one.
@@ -142,33 +158,30 @@ struct MealGroupCommitTests {
         writer.release(0)
         #expect(await Self.eventually { writer.held == 1 && writer.groups.count == 3 })
         #expect(Set(writer.groups.last ?? []) == Set(66...70))
-        writer.releaseAll()
-        #expect(await Self.eventually { answers.count == 70 }, "\(answers.count) of 70 meals answered")
+        #expect(await bench.finish(answering: 70), "\(bench.answers.count) of 70 meals answered")
         #expect(await Self.eventually { counter.drainers == 0 })
     }
 
     @Test("each group beside others needs a full group waiting for every one in flight")
     func aFullGroupWaitsForEachGroupInFlight() async throws {
-        let writer = Writer()
-        let counter = MealGroupCommit(concurrency: 8) { await writer.log($0) }
-        let answers = Answers()
+        let bench = Bench(concurrency: 8)
+        let (writer, counter) = (bench.writer, bench.counter)
         defer { writer.releaseAll() }
-        Self.log(1...1, counter, answers)
+        bench.log(1...1)
         #expect(await Self.eventually { writer.held == 1 })
-        Self.log(2...65, counter, answers)
+        bench.log(2...65)
         #expect(await Self.eventually { writer.held == 2 })
         // Two groups in flight: 64 waiting are one full group, not one for each of them.
-        Self.log(66...129, counter, answers)
+        bench.log(66...129)
         #expect(await Self.eventually { counter.waiting == 64 || writer.held > 2 })
         #expect(writer.held == 2, "a third group started with one full group waiting: \(writer.groups.count) groups")
         #expect(counter.drainers == 2)
         // 128 waiting are a full group for each: a third goes, with the first 64 of them.
-        Self.log(130...193, counter, answers)
+        bench.log(130...193)
         #expect(await Self.eventually { writer.held == 3 })
         #expect(Set(writer.groups.last ?? []) == Set(66...129))
         #expect(counter.waiting == 64)
-        writer.releaseAll()
-        #expect(await Self.eventually { answers.count == 193 }, "\(answers.count) of 193 meals answered")
+        #expect(await bench.finish(answering: 193), "\(bench.answers.count) of 193 meals answered")
         #expect(writer.groups.joined().sorted() == Array(1...193))
         #expect(await Self.eventually { counter.drainers == 0 })
     }
@@ -176,15 +189,14 @@ struct MealGroupCommitTests {
     @Test("every meal of a stream goes in exactly one group and is answered, whatever the pool's size",
           arguments: [1, 2, 4])
     func everyMealIsAnsweredOnce(concurrency: Int) async throws {
-        let writer = Writer()
+        let bench = Bench(concurrency: concurrency)
+        let (writer, counter) = (bench.writer, bench.counter)
         writer.releaseAll()
-        let counter = MealGroupCommit(concurrency: concurrency) { await writer.log($0) }
-        let answers = Answers()
         for hundred in 0..<30 {
-            Self.log(hundred * 100 + 1...hundred * 100 + 100, counter, answers)
+            bench.log(hundred * 100 + 1...hundred * 100 + 100)
             await Task.yield()
         }
-        #expect(await Self.eventually { answers.count == 3_000 }, "\(answers.count) of 3000 meals answered")
+        #expect(await bench.finish(answering: 3_000), "\(bench.answers.count) of 3000 meals answered")
         #expect(writer.groups.joined().sorted() == Array(1...3_000))
         #expect(writer.groups.allSatisfy { (1...MealGroupCommit.largestGroup).contains($0.count) })
         #expect(writer.mostRunning <= concurrency)
@@ -194,18 +206,16 @@ struct MealGroupCommitTests {
 
     @Test("the meals that arrive while a group is in flight go together in the next one")
     func waitingMealsGoTogether() async throws {
-        let writer = Writer()
-        let counter = MealGroupCommit(concurrency: 2) { await writer.log($0) }
-        let answers = Answers()
+        let bench = Bench(concurrency: 2)
+        let (writer, counter) = (bench.writer, bench.counter)
         defer { writer.releaseAll() }
-        Self.log(1...1, counter, answers)
+        bench.log(1...1)
         #expect(await Self.eventually { writer.held == 1 })
-        Self.log(2...6, counter, answers)
+        bench.log(2...6)
         #expect(await Self.eventually { counter.waiting == 5 || writer.groups.count > 1 })
         writer.release(0)
         #expect(await Self.eventually { writer.groups.count == 2 })
-        writer.releaseAll()
-        #expect(await Self.eventually { answers.count == 6 }, "\(answers.count) of 6 meals answered")
+        #expect(await bench.finish(answering: 6), "\(bench.answers.count) of 6 meals answered")
         #expect(writer.groups.map { Set($0) } == [[1], Set(2...6)])
         #expect(writer.mostRunning == 1)
     }
