@@ -18,8 +18,26 @@ import Synchronization
 /// many meals, and the counter logged a fifth fewer meals a second on the same machine. A
 /// statement that fails for any reason other than a lost connection is retried one meal at a
 /// time (`MealService.logEach`), so one bad row can never fail its neighbours.
+///
+/// A drainer holds one pooled session for as long as it has groups to log, and answers each
+/// group's callers from the connection's thread as soon as its commit returns: the next group's
+/// first statement leaves at once, without handing the drainer back to the concurrency pool and
+/// leasing a connection again between groups.
 final class MealGroupCommit: Sendable {
-    typealias Log = @Sendable ([MealStore.Item]) async -> [Result<MealStore.Outcome, any Error>]
+    /// Logs one group on the drainer's session: a result per item, in order, and whether the
+    /// session can log another group (not when its connection was lost).
+    typealias LogGroup = ([MealStore.Item]) -> (results: [Result<MealStore.Outcome, any Error>], sessionUsable: Bool)
+    /// Runs `drain` on a session of its own, handing it the way to log a group there, and answers
+    /// what `drain` answers; throws when no session could be had.
+    typealias WithSession = @Sendable (_ drain: @escaping @Sendable (_ log: LogGroup) -> DrainEnd) async throws -> DrainEnd
+
+    /// Why a drainer let its session go.
+    enum DrainEnd: Sendable {
+        /// `nextGroup` had nothing more for it: the drainer has stopped.
+        case stopped
+        /// Its connection was lost: the next group needs a new session.
+        case sessionLost
+    }
 
     /// One meal to log, and who waits for its answer.
     private struct Waiter {
@@ -33,15 +51,15 @@ final class MealGroupCommit: Sendable {
     }
 
     private let concurrency: Int
-    private let logGroup: Log
+    private let withSession: WithSession
     private let state = Mutex(State())
     /// Large enough to amortise a flush, small enough to keep one statement short.
     static let largestGroup = 64
 
-    /// `log` logs a group, one result per item in order (`MealService.logEach`).
-    init(concurrency: Int, log: @escaping Log) {
+    /// `withSession` lends a drainer a session to log its groups on (`MealService.logEach`).
+    init(concurrency: Int, withSession: @escaping WithSession) {
         self.concurrency = max(1, concurrency)
-        self.logGroup = log
+        self.withSession = withSession
     }
 
     /// Logs one meal; answers once its group is committed.
@@ -68,14 +86,53 @@ final class MealGroupCommit: Sendable {
     /// Drainers running: groups in flight, or about to be.
     var drainers: Int { state.withLock { $0.running } }
 
-    /// Logs groups until `nextGroup` has none for this drainer.
+    /// Logs groups until `nextGroup` has none for this drainer, on one session while it lasts.
     private func drain() async {
+        while true {
+            let ended = Mutex<DrainEnd?>(nil)
+            let end: DrainEnd
+            do {
+                end = try await withSession { log in
+                    let end = self.logGroups(log)
+                    ended.withLock { $0 = end }
+                    return end
+                }
+            } catch {
+                // However the session's end went wrong, a drainer that ran answers what it did.
+                if let known = ended.withLock({ $0 }) {
+                    end = known
+                } else {
+                    // No session: the next group fails with why; the drainer tries again for the
+                    // meals waiting after it, if any.
+                    guard let group = nextGroup() else { return }
+                    for waiter in group { waiter.continuation.resume(throwing: error) }
+                    if stopIfIdle() { return }
+                    continue
+                }
+            }
+            if end == .stopped { return }
+        }
+    }
+
+    /// Logs and answers groups on one session until `nextGroup` has none or the session is lost.
+    private func logGroups(_ log: LogGroup) -> DrainEnd {
         while let group = nextGroup() {
-            let results = await logGroup(group.map(\.item))
+            let (results, usable) = log(group.map(\.item))
             // One result per item; should `log` ever answer fewer, the rest fail rather than wait forever.
             for (index, waiter) in group.enumerated() {
                 waiter.continuation.resume(with: index < results.count ? results[index] : .failure(CanteenError.internalFailure()))
             }
+            if !usable { return .sessionLost }
+        }
+        return .stopped
+    }
+
+    /// Stops this drainer if nothing waits.
+    private func stopIfIdle() -> Bool {
+        state.withLock { state in
+            guard state.queue.isEmpty else { return false }
+            state.running -= 1
+            return true
         }
     }
 

@@ -16,8 +16,13 @@ public struct MealService: Sendable {
         self.clock = clock
         let store = MealStore(catalog: catalog, clock: clock)
         self.store = store
-        self.counter = MealGroupCommit(concurrency: db.pool.configuration.maxConnections) { items in
-            await Self.logEach(items, db: db, store: store, today: clock.today())
+        self.counter = MealGroupCommit(concurrency: db.pool.configuration.maxConnections) { drain in
+            try await db.session { session in
+                drain { items in
+                    let results = Self.logEach(items, session, db: db, store: store, today: clock.today())
+                    return (results, !Self.lostSession(results))
+                }
+            }
         }
     }
 
@@ -65,18 +70,26 @@ public struct MealService: Sendable {
     /// theirs is known to be stored, and a retry with their keys is safe.
     static func logEach(_ items: [MealStore.Item], db: Database, store: MealStore, today: LocalDate) async
         -> [Result<MealStore.Outcome, any Error>] {
-        var results: [Result<MealStore.Outcome, any Error>]
         do {
-            results = try await db.session { session in store.logCommitting(items, today: today, session) }
-                .map { $0.mapError { db.mapped($0) } }
+            return try await db.session { session in logEach(items, session, db: db, store: store, today: today) }
         } catch {
-            results = Array(repeating: .failure(error), count: items.count)
+            return Array(repeating: .failure(error), count: items.count)
         }
+    }
+
+    /// `logEach` on a session the caller holds (the counter's drainer logs group after group on one).
+    static func logEach(_ items: [MealStore.Item], _ session: Session, db: Database, store: MealStore, today: LocalDate)
+        -> [Result<MealStore.Outcome, any Error>] {
+        var results = store.logCommitting(items, today: today, session).map { $0.mapError { db.mapped($0) } }
         let failed = results.indices.filter { if case .failure = results[$0] { true } else { false } }
-        let unavailable = failed.contains { if case .failure(let error) = results[$0] { isUnavailable(error) } else { false } }
-        guard !failed.isEmpty, items.count > 1, !unavailable else { return results }
-        for index in failed { results[index] = await logEach([items[index]], db: db, store: store, today: today)[0] }
+        guard !failed.isEmpty, items.count > 1, !lostSession(results) else { return results }
+        for index in failed { results[index] = logEach([items[index]], session, db: db, store: store, today: today)[0] }
         return results
+    }
+
+    /// True when a result says the database was lost: the session is of no use for more.
+    static func lostSession(_ results: [Result<MealStore.Outcome, any Error>]) -> Bool {
+        results.contains { if case .failure(let error) = $0 { isUnavailable(error) } else { false } }
     }
 
     static func isUnavailable(_ error: any Error) -> Bool {

@@ -1,5 +1,7 @@
 import CanteenDomain
 @testable import CanteenService
+import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -8,45 +10,76 @@ import Testing
 /// is only which meals go together, and when a group beside another may start and must stop.
 @Suite("Meals: group commit at the counter", .timeLimit(.minutes(1)))
 struct MealGroupCommitTests {
-    /// Records the groups handed to `log` (by the diners in them) and holds each until it is
-    /// released.
+    /// Records the groups handed to `log` (by the diners in them) and the sessions they were
+    /// logged on, and holds each group until it is released. Like a connection's thread, `log`
+    /// blocks while a group is held.
     final class Writer: Sendable {
         private struct State {
             var groups: [[Int]] = []
+            /// The session each group was logged on, by the group's index.
+            var sessionOf: [Int] = []
+            var sessions = 0
             var running = 0
             var mostRunning = 0
             /// The held groups' gates, by the group's index in `groups`.
-            var gates: [Int: CheckedContinuation<Void, Never>] = [:]
+            var gates: [Int: DispatchSemaphore] = [:]
             var open = false
+            /// Sessions still to refuse, and the groups after which the session is lost.
+            var refusals = 0
+            var losingAfter: Set<Int> = []
         }
         private let state = Mutex(State())
 
         var groups: [[Int]] { state.withLock { $0.groups } }
+        var sessionOf: [Int] { state.withLock { $0.sessionOf } }
+        var sessions: Int { state.withLock { $0.sessions } }
         var mostRunning: Int { state.withLock { $0.mostRunning } }
         /// Groups waiting to be released.
         var held: Int { state.withLock { $0.gates.count } }
 
-        func log(_ items: [MealStore.Item]) async -> [Result<MealStore.Outcome, any Error>] {
-            let index = state.withLock { state in
+        /// The next `count` sessions asked for cannot be had.
+        func refuseSessions(_ count: Int) { state.withLock { $0.refusals = count } }
+        /// The session is lost while the group at `index` is logged.
+        func loseSession(after index: Int) { state.withLock { _ = $0.losingAfter.insert(index) } }
+
+        /// A session for `drain`, on a thread of its own (the connection's), or why not.
+        func withSession(_ drain: @escaping @Sendable (MealGroupCommit.LogGroup) -> MealGroupCommit.DrainEnd) async throws -> MealGroupCommit.DrainEnd {
+            let session = try state.withLock { state -> Int in
+                guard state.refusals == 0 else {
+                    state.refusals -= 1
+                    throw CanteenError(.unavailable, "no session in this test")
+                }
+                state.sessions += 1
+                return state.sessions
+            }
+            return await withCheckedContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(returning: drain { items in self.log(items, on: session) }) }
+            }
+        }
+
+        private func log(_ items: [MealStore.Item], on session: Int) -> (results: [Result<MealStore.Outcome, any Error>], sessionUsable: Bool) {
+            let (gate, lost) = state.withLock { state -> (DispatchSemaphore?, Bool) in
+                let index = state.groups.count
                 state.groups.append(items.map { dinerID(of: $0) })
+                state.sessionOf.append(session)
                 state.running += 1
                 state.mostRunning = max(state.mostRunning, state.running)
-                return state.groups.count - 1
-            }
-            await withCheckedContinuation { continuation in
-                let held = state.withLock { state in
-                    if !state.open { state.gates[index] = continuation }
-                    return !state.open
+                var gate: DispatchSemaphore?
+                if !state.open {
+                    gate = DispatchSemaphore(value: 0)
+                    state.gates[index] = gate
                 }
-                if !held { continuation.resume() }
+                return (gate, state.losingAfter.contains(index))
             }
+            gate?.wait()
             state.withLock { $0.running -= 1 }
-            return items.map { _ in .success(.refused(CanteenError(.notFound, "not stored by this test"))) }
+            if lost { return (items.map { _ in .failure(CanteenError(.unavailable, "lost in this test")) }, false) }
+            return (items.map { _ in .success(.refused(CanteenError(.notFound, "not stored by this test"))) }, true)
         }
 
         /// Lets the group at `index` finish.
         func release(_ index: Int) {
-            state.withLock { $0.gates.removeValue(forKey: index) }?.resume()
+            state.withLock { $0.gates.removeValue(forKey: index) }?.signal()
         }
 
         /// Lets every group finish, those held and those to come.
@@ -56,7 +89,7 @@ struct MealGroupCommitTests {
                 state.open = true
                 return Array(state.gates.values)
             }
-            for gate in gates { gate.resume() }
+            for gate in gates { gate.signal() }
         }
 
         private func dinerID(of item: MealStore.Item) -> Int {
@@ -80,11 +113,12 @@ struct MealGroupCommitTests {
         return condition()
     }
 
-    /// How many meals were answered.
+    /// How many meals were answered, and how many of them with a failure.
     final class Answers: Sendable {
-        private let state = Mutex(0)
-        var count: Int { state.withLock { $0 } }
-        func add() { state.withLock { $0 += 1 } }
+        private let state = Mutex((count: 0, failures: 0))
+        var count: Int { state.withLock { $0.count } }
+        var failures: Int { state.withLock { $0.failures } }
+        func add(failed: Bool) { state.withLock { $0.count += 1; if failed { $0.failures += 1 } } }
     }
 
     /// A counter over a held writer, and the answers its callers got.
@@ -95,7 +129,7 @@ struct MealGroupCommitTests {
 
         init(concurrency: Int) {
             let writer = writer
-            counter = MealGroupCommit(concurrency: concurrency) { await writer.log($0) }
+            counter = MealGroupCommit(concurrency: concurrency) { try await writer.withSession($0) }
         }
 
         /// Logs the meals of `diners`, each in a task of its own, counting the answers. The tasks
@@ -104,8 +138,12 @@ struct MealGroupCommitTests {
         func log(_ diners: ClosedRange<Int>) {
             for diner in diners {
                 Task { [counter, answers] in
-                    _ = try await counter.log(MealGroupCommitTests.item(diner))
-                    answers.add()
+                    do {
+                        _ = try await counter.log(MealGroupCommitTests.item(diner))
+                        answers.add(failed: false)
+                    } catch {
+                        answers.add(failed: true)
+                    }
                 }
             }
         }
@@ -218,5 +256,65 @@ struct MealGroupCommitTests {
         #expect(await bench.finish(answering: 6), "\(bench.answers.count) of 6 meals answered")
         #expect(writer.groups.map { Set($0) } == [[1], Set(2...6)])
         #expect(writer.mostRunning == 1)
+    }
+
+    @Test("a drainer logs group after group on one session, and lets it go when it stops")
+    func oneSessionForConsecutiveGroups() async throws {
+        let bench = Bench(concurrency: 2)
+        let (writer, counter) = (bench.writer, bench.counter)
+        defer { writer.releaseAll() }
+        bench.log(1...1)
+        #expect(await Self.eventually { writer.held == 1 })
+        bench.log(2...6)
+        #expect(await Self.eventually { counter.waiting == 5 })
+        writer.release(0)
+        #expect(await Self.eventually { writer.held == 1 && writer.groups.count == 2 })
+        bench.log(7...9)
+        #expect(await Self.eventually { counter.waiting == 3 })
+        writer.release(1)
+        #expect(await Self.eventually { writer.held == 1 && writer.groups.count == 3 })
+        #expect(writer.sessionOf == [1, 1, 1], "consecutive groups took new sessions: \(writer.sessionOf)")
+        #expect(await bench.finish(answering: 9), "\(bench.answers.count) of 9 meals answered")
+        #expect(await Self.eventually { counter.drainers == 0 })
+        // Stopped, the drainer let its session go: the next meal takes a new one.
+        bench.log(10...10)
+        #expect(await Self.eventually { bench.answers.count == 10 })
+        #expect(writer.sessionOf.last == 2)
+    }
+
+    @Test("a lost session fails only its group; the meals after it go on a new session")
+    func aLostSessionIsReplaced() async throws {
+        let bench = Bench(concurrency: 2)
+        let (writer, counter) = (bench.writer, bench.counter)
+        defer { writer.releaseAll() }
+        writer.loseSession(after: 0)
+        bench.log(1...1)
+        #expect(await Self.eventually { writer.held == 1 })
+        bench.log(2...4)
+        #expect(await Self.eventually { counter.waiting == 3 })
+        #expect(await bench.finish(answering: 4), "\(bench.answers.count) of 4 meals answered")
+        #expect(bench.answers.failures == 1)
+        #expect(writer.sessionOf == [1, 2], "\(writer.sessionOf)")
+        #expect(await Self.eventually { counter.drainers == 0 })
+    }
+
+    @Test("when no session can be had, the meals waiting fail with why, and none is stranded")
+    func noSessionFailsTheWaitingMeals() async throws {
+        let bench = Bench(concurrency: 2)
+        let (writer, counter) = (bench.writer, bench.counter)
+        writer.releaseAll()
+        writer.refuseSessions(2)
+        bench.log(1...1)
+        #expect(await Self.eventually { bench.answers.count == 1 })
+        bench.log(2...2)
+        #expect(await Self.eventually { bench.answers.count == 2 })
+        #expect(bench.answers.failures == 2)
+        #expect(await Self.eventually { counter.drainers == 0 })
+        // Sessions can be had again: the meals after go on one.
+        bench.log(3...30)
+        #expect(await bench.finish(answering: 30), "\(bench.answers.count) of 30 meals answered")
+        #expect(bench.answers.failures == 2)
+        #expect(writer.groups.joined().sorted() == Array(3...30))
+        #expect(await Self.eventually { counter.drainers == 0 })
     }
 }
