@@ -75,11 +75,15 @@ PGB
 # Each figure is the best of BENCH_REPEAT rounds (default 2), wrk and pgbench taking turns so that
 # both meet the same moments of this shared machine; every run is kept in the JSON.
 repeat=${BENCH_REPEAT:-2}
+# Each run logs meals into cells of its own: the warm-up's from 0, round r's peak from r × 300,000,
+# its half-peak run from 2,000,000 + r × 200,000 (a cell is a diner, date and slot: 4,200,000 of
+# them), so no run meets a meal of another as a duplicate: up to 5 rounds of up to 30 s.
+[ "$repeat" -ge 1 ] && [ "$repeat" -le 5 ] || { echo "bench: http: BENCH_REPEAT must be 1 to 5" >&2; exit 1; }
 before=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM meal")
 peaks=(); pgs=()
 for round in $(seq 1 "$repeat"); do
   echo "bench: http: round $round of $repeat: wrk at the peak, then pgbench single-row INSERT into plain_meal" >&2
-  peaks+=("$(OFFSET=$((round * 1000000)) DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)")
+  peaks+=("$(OFFSET=$((round * 300000)) DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)")
   pgs+=("$(pgbench -n -M prepared -c $clients -j 2 -T "$duration" -f /tmp/canteen-pgbench.sql "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')")
 done
 load_rss=$(rss)
@@ -91,7 +95,7 @@ delay=$(python3 -c "print(max(1, round(1000 * $clients / ($peak / 2))))")
 halves=()
 for round in $(seq 1 "$repeat"); do
   echo "bench: http: round $round of $repeat at half the peak" >&2
-  halves+=("$(OFFSET=$((2500000 + round * 500000)) DELAY_MS=$delay DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)")
+  halves+=("$(OFFSET=$((2000000 + round * 200000)) DELAY_MS=$delay DINERS=$diners TOKEN=$token wrk -t 2 -c $clients -d "$duration" --latency -s bench/meals.lua "http://127.0.0.1:$port" | grep '^JSON ' | cut -c6-)")
 done
 half=$(python3 -c "import json, sys; print(json.dumps(min((json.loads(a) for a in sys.argv[1:]), key=lambda h: h['p99_ms'])))" "${halves[@]}")
 # The database's own tail at that rate: pgbench's single-row INSERT, throttled to the half run's
@@ -126,12 +130,16 @@ import json, sys
 http, half, pg_half = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[10])
 pg, rules, idle, load, stored, delay = float(sys.argv[3]), json.loads(sys.argv[4] or "null"), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 rate = http["requests"] / http["seconds"]
-print(json.dumps({"http_meals_per_s": round(rate), "pgbench_inserts_per_s": round(pg), "ratio": round(rate / pg, 2),
+runs = json.loads(sys.argv[9])
+# Each round's peak ÷ the pgbench run right after it: the same moment of the machine, whose speed
+# swings by half within minutes; the headline ratio is best ÷ best.
+paired = [round(p["requests"] / p["seconds"] / b, 2) for p, b in zip(runs["peak"], runs["pgbench"]) if b > 0]
+print(json.dumps({"http_meals_per_s": round(rate), "pgbench_inserts_per_s": round(pg), "ratio": round(rate / pg, 2), "paired_ratios": paired,
                   "p50_ms": round(http["p50_ms"], 2), "p99_ms": round(http["p99_ms"], 2), "http_errors": http["errors"],
                   "half_rate_meals_per_s": round(half["requests"] / half["seconds"]), "half_rate_delay_ms": delay,
                   "half_rate_p50_ms": round(half["p50_ms"], 2), "half_rate_p99_ms": round(half["p99_ms"], 2),
                   "half_rate_errors": half["errors"],
                   "pgbench_half_rate_p50_ms": round(pg_half["p50_ms"], 2), "pgbench_half_rate_p99_ms": round(pg_half["p99_ms"], 2), "pgbench_log_meal_per_s": None if rules is None else round(rules),
                   "meals_stored": stored, "rss_idle_mib": idle, "rss_after_load_mib": load,
-                  "runs": json.loads(sys.argv[9])}))
+                  "runs": runs}))
 PY

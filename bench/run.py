@@ -143,6 +143,8 @@ def markdown(result):
                   f"| `POST /v1/meals` over HTTP (wrk) | {h['http_meals_per_s']:,} meals/s, p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, {h['http_errors']} errors |",
                   f"| the same at half the peak ({h['half_rate_delay_ms']} ms pause per connection) | {h['half_rate_meals_per_s']:,} meals/s, p50 {h['half_rate_p50_ms']} ms, p99 {h['half_rate_p99_ms']} ms |",
                   f"| baseline: `pgbench -M prepared` single-row INSERT, meal's columns and CHECKs, its two unique keys | {h['pgbench_inserts_per_s']:,} rows/s |",
+                  *([f"| each round's peak ÷ the pgbench run after it | {', '.join(f'{r:.2f}' for r in h['paired_ratios'])} |"]
+                    if h.get("paired_ratios") else []),
                   *([f"| the baseline throttled to the half run's rate (the database's own latency there) | p50 {h['pgbench_half_rate_p50_ms']} ms, p99 {h['pgbench_half_rate_p99_ms']} ms |"]
                     if "pgbench_half_rate_p99_ms" in h else []),
                   f"| for reference: `pgbench` calling `log_meal` (the rules, no HTTP) | "
