@@ -76,7 +76,8 @@ final class Connection: Sendable {
     /// See `ConnectionHandle.isHealthy`; call only while holding the connection's lease.
     var isHealthy: Bool { handle.isHealthy }
 
-    var isBroken: Bool { PQstatus(handle.pointer) != CONNECTION_OK }
+    /// Lost, or abandoned by a session that found it of no further use (`Session.abandon()`).
+    var isBroken: Bool { PQstatus(handle.pointer) != CONNECTION_OK || handle.abandoned.value }
 }
 
 private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {

@@ -19,6 +19,8 @@ final class ConnectionHandle: @unchecked Sendable {
     private let active = Mutex<ObjectIdentifier?>(nil)
     /// Prepared statement names by SQL text (touched on the serial queue only).
     var preparedStatements: [String: String] = [:]
+    /// Set by `Session.abandon()`: the pool drops this connection instead of lending it again.
+    let abandoned = AtomicFlag()
 
     init(pointer: OpaquePointer) {
         self.pointer = pointer

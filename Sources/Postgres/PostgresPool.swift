@@ -63,6 +63,12 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// Whether a task waits for a lease: one that holds a connection across many units of work
+    /// (the counter's drainer) lets it go between them, so that others get their turn.
+    public var hasWaiters: Bool {
+        state.withLock { !$0.waiters.isEmpty }
+    }
+
     /// Connections currently open and idle, and leases in use (for tests and metrics).
     public var statistics: (idle: Int, leased: Int) {
         state.withLock { ($0.idle.count, $0.leased) }

@@ -99,16 +99,18 @@ public struct Session {
         let pointer = handle.pointer
         guard PQenterPipelineMode(pointer) == 1 else { throw connectionError() }
         defer { _ = PQexitPipelineMode(pointer) }
-        // Statements prepared by this pipeline are remembered only once PostgreSQL has them.
+        // Statements prepared by this pipeline are remembered once PostgreSQL has them, even when
+        // a later statement fails: the server keeps a prepared statement whatever follows it, and
+        // preparing it again under the same name would fail on every later use of the connection.
         var preparing: [(sql: String, name: String)] = []
-        var callers: [Bool] = []  // per command sent: is its result one the caller asked for?
+        var commands: [PipelineCommand] = []
         for (statement, values) in zip(statements, texts) {
             guard statement.prepared else {
                 let sent = withTexts(values) { values, count in
                     PQsendQueryParams(pointer, statement.sql, count, nil, values, nil, nil, 0)
                 }
                 guard sent == 1 else { throw connectionError() }
-                callers.append(true)
+                commands.append(.statement)
                 continue
             }
             let name: String
@@ -118,26 +120,29 @@ public struct Session {
                 name = "s\(handle.preparedStatements.count + preparing.count + 1)"
                 guard PQsendPrepare(pointer, name, statement.sql, Int32(statement.parameters.count), nil) == 1 else { throw connectionError() }
                 preparing.append((statement.sql, name))
-                callers.append(false)
+                commands.append(.prepare(sql: statement.sql, name: name))
             }
             let sent = withTexts(values) { values, count in
                 PQsendQueryPrepared(pointer, name, count, values, nil, nil, 0)
             }
             guard sent == 1 else { throw connectionError() }
-            callers.append(true)
+            commands.append(.statement)
         }
         guard PQpipelineSync(pointer) == 1 else { throw connectionError() }
         // Each command answers one result and then NULL; the sync answers PGRES_PIPELINE_SYNC.
         var results: [QueryResult] = []
         var failure: (any Error)?
-        for caller in callers {
+        for command in commands {
             guard let result = PQgetResult(pointer) else { throw connectionError() }
             if PQresultStatus(result) == PGRES_PIPELINE_ABORTED || failure != nil {
                 PQclear(result)
             } else {
                 do {
                     let rows = try consume(result)
-                    if caller { results.append(rows) }
+                    switch command {
+                    case .statement: results.append(rows)
+                    case .prepare(let sql, let name): handle.preparedStatements[sql] = name
+                    }
                 } catch {
                     failure = error
                 }
@@ -149,8 +154,13 @@ public struct Session {
         PQclear(sync)
         guard synced else { throw connectionError() }
         if let failure { throw failure }
-        for (sql, name) in preparing { handle.preparedStatements[sql] = name }
         return results
+    }
+
+    /// A command `pipeline` sent: a statement whose rows the caller asked for, or the preparation of one.
+    private enum PipelineCommand {
+        case statement
+        case prepare(sql: String, name: String)
     }
 
     /// Runs one parameterised statement and returns the number of rows it affected.
@@ -178,6 +188,21 @@ public struct Session {
             rollbackQuietly()
             throw error
         }
+    }
+
+    /// Whether this session can run more work as it stands: still connected, no transaction or
+    /// pipeline left open, and not abandoned. A caller that keeps a session across units of work
+    /// checks it between them, as the pool checks a connection before lending it.
+    public var isReusable: Bool {
+        PQstatus(handle.pointer) == CONNECTION_OK && PQtransactionStatus(handle.pointer) == PQTRANS_IDLE
+            && PQpipelineStatus(handle.pointer) == PQ_PIPELINE_OFF && !handle.abandoned.value
+    }
+
+    /// Gives this connection up: the pool closes it when the session ends instead of lending it
+    /// again. For a connection that still looks connected but can serve no more, such as one to a
+    /// server that has turned read-only, whose failures the caller kept as results instead of throwing.
+    public func abandon() {
+        handle.abandoned.set()
     }
 
     /// Rolls back the open transaction, if any, ignoring failures (the connection may be gone).

@@ -320,6 +320,42 @@ struct PostgresLayerTests {
         }
     }
 
+    /// A session tells whether it can run more work as it stands, and one that abandons its
+    /// connection has it dropped: the next session gets a new one.
+    @Test func anAbandonedConnectionIsNotLentAgain() async throws {
+        try await TestDatabase.withPool(migrated: false, maxConnections: 1) { pool, _ in
+            let first: Int = try await pool.withSession { session in
+                #expect(session.isReusable)
+                try session.executeScript("BEGIN")
+                #expect(!session.isReusable, "a transaction left open")
+                try session.executeScript("ROLLBACK")
+                #expect(session.isReusable)
+                session.abandon()
+                #expect(!session.isReusable)
+                return try session.query("SELECT pg_backend_pid() AS pid").one().decode("pid")
+            }
+            let second: Int = try await pool.withSession { try $0.query("SELECT pg_backend_pid() AS pid").one().decode("pid") }
+            #expect(second != first)
+            let third: Int = try await pool.withSession { try $0.query("SELECT pg_backend_pid() AS pid").one().decode("pid") }
+            #expect(third == second, "a connection nobody abandoned is lent again")
+        }
+    }
+
+    /// A statement whose first execution fails is still prepared on the server: the next use
+    /// runs it instead of preparing it again under the same name (which PostgreSQL refuses).
+    @Test func aStatementPreparedInAFailedPipelineIsUsedAgain() async throws {
+        try await TestDatabase.withPool(migrated: false, maxConnections: 1) { pool, _ in
+            try await pool.withSession { session in
+                try session.executeScript("CREATE TABLE q (v int PRIMARY KEY)")
+                try session.queryPrepared("INSERT INTO q VALUES ($1)", [1])
+                let insert = "INSERT INTO q VALUES ($1) RETURNING v"
+                let failure = #expect(throws: PostgresError.self) { try session.queryPrepared(insert, [1]) }
+                #expect(failure?.sqlState == .uniqueViolation)
+                #expect(try session.queryPrepared(insert, [2]).one().decode("v", as: Int.self) == 2)
+            }
+        }
+    }
+
     @Test func preparedStatementsAreReused() async throws {
         try await TestDatabase.withPool(migrated: false, maxConnections: 1) { pool, _ in
             let values = try await pool.withSession { session in
