@@ -22,7 +22,9 @@ import Synchronization
 /// A drainer holds one pooled session for as long as it has groups to log, and answers each
 /// group's callers from the connection's thread as soon as its commit returns: the next group's
 /// first statement leaves at once, without handing the drainer back to the concurrency pool and
-/// leasing a connection again between groups.
+/// leasing a connection again between groups. It lets the session go between two groups when
+/// another task waits for a pooled connection (`othersWaiting`), and leases one again behind it:
+/// under a steady stream of meals the pool's other users still get their turn.
 final class MealGroupCommit: Sendable {
     /// Logs one group on the drainer's session: a result per item, in order, and whether the
     /// session can log another group (not when its connection was lost).
@@ -37,6 +39,8 @@ final class MealGroupCommit: Sendable {
         case stopped
         /// Its connection was lost: the next group needs a new session.
         case sessionLost
+        /// Others wait for a pooled connection: the next group goes on a session leased behind them.
+        case yielded
     }
 
     /// One meal to log, and who waits for its answer.
@@ -52,13 +56,16 @@ final class MealGroupCommit: Sendable {
 
     private let concurrency: Int
     private let withSession: WithSession
+    private let othersWaiting: @Sendable () -> Bool
     private let state = Mutex(State())
     /// Large enough to amortise a flush, small enough to keep one statement short.
     static let largestGroup = 64
 
-    /// `withSession` lends a drainer a session to log its groups on (`MealService.logEach`).
-    init(concurrency: Int, withSession: @escaping WithSession) {
+    /// `withSession` lends a drainer a session to log its groups on (`MealService.logEach`);
+    /// `othersWaiting` tells whether another task waits for one of the same pool's sessions.
+    init(concurrency: Int, othersWaiting: @escaping @Sendable () -> Bool = { false }, withSession: @escaping WithSession) {
         self.concurrency = max(1, concurrency)
+        self.othersWaiting = othersWaiting
         self.withSession = withSession
     }
 
@@ -75,7 +82,9 @@ final class MealGroupCommit: Sendable {
                 return true
             }
             if startDrainer {
-                Task { await self.drain() }
+                // Detached: the drainer serves every caller, not the first one's task (its
+                // priority and task-local values).
+                Task.detached { await self.drain() }
             }
         }
     }
@@ -102,8 +111,10 @@ final class MealGroupCommit: Sendable {
                 if let known = ended.withLock({ $0 }) {
                     end = known
                 } else {
-                    // No session: the next group fails with why; the drainer tries again for the
-                    // meals waiting after it, if any.
+                    // No session. Beside another drainer this one stops and leaves the meals to it;
+                    // the only one fails the next group with why, and tries again for the meals
+                    // waiting after it, if any.
+                    if stopBesideOthers() { return }
                     guard let group = nextGroup() else { return }
                     for waiter in group { waiter.continuation.resume(throwing: error) }
                     if stopIfIdle() { return }
@@ -114,7 +125,8 @@ final class MealGroupCommit: Sendable {
         }
     }
 
-    /// Logs and answers groups on one session until `nextGroup` has none or the session is lost.
+    /// Logs and answers groups on one session until `nextGroup` has none, the session is lost,
+    /// or others wait for a session.
     private func logGroups(_ log: LogGroup) -> DrainEnd {
         while let group = nextGroup() {
             let (results, usable) = log(group.map(\.item))
@@ -123,8 +135,18 @@ final class MealGroupCommit: Sendable {
                 waiter.continuation.resume(with: index < results.count ? results[index] : .failure(CanteenError.internalFailure()))
             }
             if !usable { return .sessionLost }
+            if othersWaiting() { return .yielded }
         }
         return .stopped
+    }
+
+    /// Stops this drainer if another one is running.
+    private func stopBesideOthers() -> Bool {
+        state.withLock { state in
+            guard state.running > 1 else { return false }
+            state.running -= 1
+            return true
+        }
     }
 
     /// Stops this drainer if nothing waits.

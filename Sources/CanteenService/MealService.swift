@@ -16,11 +16,12 @@ public struct MealService: Sendable {
         self.clock = clock
         let store = MealStore(catalog: catalog, clock: clock)
         self.store = store
-        self.counter = MealGroupCommit(concurrency: db.pool.configuration.maxConnections) { drain in
+        let pool = db.pool
+        self.counter = MealGroupCommit(concurrency: pool.configuration.maxConnections, othersWaiting: { pool.hasWaiters }) { drain in
             try await db.session { session in
                 drain { items in
                     let results = Self.logEach(items, session, db: db, store: store, today: clock.today())
-                    return (results, !Self.lostSession(results))
+                    return (results, session.isReusable)
                 }
             }
         }
@@ -78,9 +79,12 @@ public struct MealService: Sendable {
     }
 
     /// `logEach` on a session the caller holds (the counter's drainer logs group after group on one).
+    /// A session found lost, or left unfit for more work, is abandoned: the pool then drops its
+    /// connection instead of lending it again (a server turned read-only still looks connected).
     static func logEach(_ items: [MealStore.Item], _ session: Session, db: Database, store: MealStore, today: LocalDate)
         -> [Result<MealStore.Outcome, any Error>] {
         var results = store.logCommitting(items, today: today, session).map { $0.mapError { db.mapped($0) } }
+        defer { if lostSession(results) || !session.isReusable { session.abandon() } }
         let failed = results.indices.filter { if case .failure = results[$0] { true } else { false } }
         guard !failed.isEmpty, items.count > 1, !lostSession(results) else { return results }
         for index in failed { results[index] = logEach([items[index]], session, db: db, store: store, today: today)[0] }

@@ -27,6 +27,8 @@ struct MealGroupCommitTests {
             /// Sessions still to refuse, and the groups after which the session is lost.
             var refusals = 0
             var losingAfter: Set<Int> = []
+            /// Whether another user of the pool waits for a session.
+            var othersWait = false
         }
         private let state = Mutex(State())
 
@@ -39,6 +41,11 @@ struct MealGroupCommitTests {
 
         /// The next `count` sessions asked for cannot be had.
         func refuseSessions(_ count: Int) { state.withLock { $0.refusals = count } }
+        /// Whether another user of the pool waits for a session (`MealGroupCommit`'s `othersWaiting`).
+        var othersWait: Bool {
+            get { state.withLock { $0.othersWait } }
+            set { state.withLock { $0.othersWait = newValue } }
+        }
         /// The session is lost while the group at `index` is logged.
         func loseSession(after index: Int) { state.withLock { _ = $0.losingAfter.insert(index) } }
 
@@ -129,7 +136,7 @@ struct MealGroupCommitTests {
 
         init(concurrency: Int) {
             let writer = writer
-            counter = MealGroupCommit(concurrency: concurrency) { try await writer.withSession($0) }
+            counter = MealGroupCommit(concurrency: concurrency, othersWaiting: { writer.othersWait }) { try await writer.withSession($0) }
         }
 
         /// Logs the meals of `diners`, each in a task of its own, counting the answers. The tasks
@@ -315,6 +322,50 @@ struct MealGroupCommitTests {
         #expect(await bench.finish(answering: 30), "\(bench.answers.count) of 30 meals answered")
         #expect(bench.answers.failures == 2)
         #expect(writer.groups.joined().sorted() == Array(3...30))
+        #expect(await Self.eventually { counter.drainers == 0 })
+    }
+
+    @Test("while others wait for a pooled session, a drainer lets its own go between groups")
+    func aDrainerYieldsItsSessionToOthers() async throws {
+        let bench = Bench(concurrency: 2)
+        let (writer, counter) = (bench.writer, bench.counter)
+        defer { writer.releaseAll() }
+        bench.log(1...1)
+        #expect(await Self.eventually { writer.held == 1 })
+        bench.log(2...6)
+        #expect(await Self.eventually { counter.waiting == 5 })
+        writer.othersWait = true
+        writer.release(0)
+        #expect(await Self.eventually { writer.held == 1 && writer.groups.count == 2 })
+        #expect(writer.sessionOf == [1, 2], "the drainer kept its session while others waited: \(writer.sessionOf)")
+        writer.othersWait = false
+        bench.log(7...9)
+        #expect(await Self.eventually { counter.waiting == 3 })
+        writer.release(1)
+        #expect(await Self.eventually { writer.held == 1 && writer.groups.count == 3 })
+        #expect(writer.sessionOf == [1, 2, 2], "\(writer.sessionOf)")
+        #expect(await bench.finish(answering: 9), "\(bench.answers.count) of 9 meals answered")
+        #expect(bench.answers.failures == 0)
+        #expect(await Self.eventually { counter.drainers == 0 })
+    }
+
+    @Test("a drainer beside another that can have no session stops and fails no meal")
+    func aSecondDrainerWithoutASessionLeavesTheMealsToTheFirst() async throws {
+        let bench = Bench(concurrency: 2)
+        let (writer, counter) = (bench.writer, bench.counter)
+        defer { writer.releaseAll() }
+        bench.log(1...1)
+        #expect(await Self.eventually { writer.held == 1 })
+        // A full group waits: a second drainer starts, and finds no session.
+        writer.refuseSessions(1)
+        bench.log(2...65)
+        #expect(await Self.eventually { counter.drainers == 1 && counter.waiting == 64 })
+        #expect(bench.answers.failures == 0, "meals failed while a drainer could still log them")
+        #expect(writer.groups.count == 1)
+        #expect(await bench.finish(answering: 65), "\(bench.answers.count) of 65 meals answered")
+        #expect(bench.answers.failures == 0)
+        #expect(writer.groups.map { Set($0) } == [[1], Set(2...65)])
+        #expect(writer.sessionOf == [1, 1])
         #expect(await Self.eventually { counter.drainers == 0 })
     }
 }
