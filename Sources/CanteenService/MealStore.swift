@@ -254,10 +254,21 @@ struct MealStore: Sendable {
     }
 
     /// The facts as rows of one shape: `kind` and a few typed columns, read by name above.
-    static let factsStatement = facts(keyJoin: "m.idempotency_key = k.key")
-    static let bulkFactsStatement = facts(keyJoin: "m.idempotency_key COLLATE \"C\" = k.key COLLATE \"C\"")
+    ///
+    /// A counter group's meals of the day are looked up for each diner and date, both columns in
+    /// the index's condition (the `OFFSET 0` keeps the planner from flattening the lookup into a
+    /// join that reads the diner's meals of every date and filters them: its generic plan did
+    /// that, and a diner's history grows by a meal or two a day). An import's are the file's
+    /// diners' meals filtered by the file's dates, planned for the file's numbers each time.
+    static let factsStatement = facts(keyJoin: "m.idempotency_key = k.key", mealsOfTheDays: """
+        FROM d, unnest($4::date[]) AS day (served_on),
+             LATERAL (SELECT * FROM meal m WHERE m.diner_id = d.id AND m.served_on = day.served_on AND m.status = 'valid' OFFSET 0) m
+        """)
+    static let bulkFactsStatement = facts(keyJoin: "m.idempotency_key COLLATE \"C\" = k.key COLLATE \"C\"", mealsOfTheDays: """
+        FROM meal m WHERE m.diner_id IN (SELECT id FROM d) AND m.served_on = ANY ($4::date[]) AND m.status = 'valid'
+        """)
 
-    static func facts(keyJoin: String) -> String { """
+    static func facts(keyJoin: String, mealsOfTheDays: String) -> String { """
         WITH locks AS MATERIALIZED (SELECT \(periodLocks(sites: "$5", months: "$6"))),
         d AS MATERIALIZED (
             SELECT id, birth_date, home_site, resident_id, card_no FROM diner
@@ -277,7 +288,7 @@ struct MealStore: Sendable {
         FROM diner_category c WHERE c.diner_id IN (SELECT id FROM d)
         UNION ALL
         SELECT 'meal', m.diner_id, m.id, m.subsidy_fen, m.subsidy_seq, m.served_on, m.slot, NULL, NULL
-        FROM meal m WHERE m.diner_id IN (SELECT id FROM d) AND m.served_on = ANY ($4::date[]) AND m.status = 'valid'
+        \(mealsOfTheDays)
         UNION ALL
         SELECT 'key', NULL, m.id, NULL, NULL, NULL, m.site_code, m.idempotency_key, m.request_hash
         FROM unnest($7::text[], $8::text[]) AS k (site_code, key)
