@@ -63,7 +63,7 @@ final class MealGroupCommit: Sendable {
 
     /// `withSession` lends a drainer a session to log its groups on (`MealService.logEach`);
     /// `othersWaiting` tells whether another task waits for one of the same pool's sessions.
-    init(concurrency: Int, othersWaiting: @escaping @Sendable () -> Bool = { false }, withSession: @escaping WithSession) {
+    init(concurrency: Int, othersWaiting: @escaping @Sendable () -> Bool, withSession: @escaping WithSession) {
         self.concurrency = max(1, concurrency)
         self.othersWaiting = othersWaiting
         self.withSession = withSession
