@@ -314,12 +314,11 @@ struct MealServiceTests {
     /// the meal in flight as unavailable, and the counter's connection is dropped: the next meal
     /// goes through a new connection instead of meeting the same read-only server forever.
     @Test func aCounterConnectionToAReadOnlyServerIsDropped() async throws {
-        try await TestDatabase.withPool(maxConnections: 1) { pool, _ in
-            let services = CanteenServices(pool: pool, clock: TestClock.at(LocalDate(year: 2026, month: 11, day: 22)!))
+        try await TestDatabase.withServices(maxConnections: 1) { services in
             try await Fixtures.site(services, "LY-01")
             let d = try await Fixtures.diner(services, born: "1946-10-15", serial: 21)
             // The pool's only connection turns read-only, as one to a demoted primary does.
-            try await pool.withSession { try $0.executeScript("SET default_transaction_read_only = on") }
+            try await services.db.pool.withSession { try $0.executeScript("SET default_transaction_read_only = on") }
             let refused = await Self.code { _ = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: d.diner.id), by: .testAdmin) }
             #expect(refused == .unavailable)
             let logged = try await services.meals.log(Fixtures.meal(site: "LY-01", diner: d.diner.id), by: .testAdmin)

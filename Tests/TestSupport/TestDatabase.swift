@@ -170,9 +170,10 @@ public enum TestDatabase {
     /// Runs `body` with the services over a fresh migrated database whose "today" is `today`.
     public static func withServices<T: Sendable>(
         today: LocalDate = LocalDate(year: 2026, month: 11, day: 22)!,
+        maxConnections: Int = 4,
         _ body: (CanteenServices) async throws -> T
     ) async throws -> T {
-        try await withPool { pool, _ in
+        try await withPool(maxConnections: maxConnections) { pool, _ in
             try await body(CanteenServices(pool: pool, clock: TestClock.at(today)))
         }
     }
