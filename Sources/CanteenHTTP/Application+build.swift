@@ -24,11 +24,14 @@ public struct ServerConfiguration: Sendable {
 
 /// Builds the whole HTTP application; `canteen serve` and the tests both call it. `attached`
 /// services run in the application's group and stop after the server (the pool, for its owner).
+/// `eventLoops` moves the connections' bytes (NIO's shared group, a thread per core, unless the
+/// caller passes one of its own: `canteen serve` does, see `ServeCommand.eventLoops`).
 public func buildApplication(
     services: CanteenServices,
     configuration: ServerConfiguration = ServerConfiguration(),
     logger: Logger = .quiet,
-    attached: [any Service] = []
+    attached: [any Service] = [],
+    eventLoops: EventLoopGroupProvider = .singleton
 ) -> some ApplicationProtocol {
     let router = buildRouter(services: services, logger: logger)
     return Application(
@@ -36,6 +39,7 @@ public func buildApplication(
         server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "canteen"),
         services: attached,
+        eventLoopGroupProvider: eventLoops,
         logger: logger
     )
 }

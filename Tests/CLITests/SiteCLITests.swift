@@ -119,6 +119,9 @@ struct SiteCLITests {
             let serve = try await cli.run("serve", "--port", "0")
             #expect(serve.status != 0)
             #expect(serve.stderr.contains("pending"))
+            let noLoops = try await cli.run("serve", "--port", "0", "--event-loops", "0")
+            #expect(noLoops.status == 64)
+            #expect(noLoops.stderr.contains("--event-loops must be 1 to"))
 
             let migrate = try await cli.run("db", "migrate", "--json")
             #expect(migrate.status == 0, "\(migrate.stderr)")
