@@ -41,7 +41,4 @@ struct FundingColumns: Sendable, Equatable {
             return FundingShare(funder, share)
         }
     }
-
-    /// In `MealStore.copyColumns`' order.
-    var copyFields: [String?] { [funders, city.map(String.init), district.map(String.init), street.map(String.init)] }
 }

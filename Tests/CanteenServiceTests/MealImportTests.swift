@@ -86,6 +86,26 @@ struct MealImportTests {
         }
     }
 
+    /// COPY's text format gives a backslash a meaning: an imported key holding one (printable
+    /// ASCII allows it) is stored as sent, and a second import of the file replays every row.
+    @Test func keysWithBackslashesAreStoredAsSent() async throws {
+        try await TestDatabase.withServices { services in
+            try await Fixtures.site(services, "LY-01")
+            let a = try await Fixtures.diner(services, born: "1940-05-05", serial: 1).diner
+            let keys = [#"a\b"#, #"\N"#, #"x\ty"#, #"\\"#]
+            let csv = "resident_id,served_on,slot,price_fen,client_ref\n" + zip(["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19"], keys)
+                .map { "\(a.residentID),\($0),lunch,1000,\($1)" }.joined(separator: "\n")
+            let first = try await services.importer.importCSV(Data(csv.utf8), siteCode: "LY-01", by: .testAdmin)
+            #expect(first.summary == "created 4, replayed 0, duplicate 0, rejected 0")
+            let stored: [String] = try await services.db.session { session in
+                try session.query("SELECT idempotency_key FROM meal WHERE diner_id = $1 ORDER BY served_on", [a.id]).rows.map { try $0.decode("idempotency_key") }
+            }
+            #expect(stored == keys)
+            let again = try await services.importer.importCSV(Data(csv.utf8), siteCode: "LY-01", by: .testAdmin)
+            #expect(again.summary == "created 0, replayed 4, duplicate 0, rejected 0")
+        }
+    }
+
     @Test func aFileWithoutTheNeededColumnsIsRefusedWhole() async throws {
         try await TestDatabase.withServices { services in
             try await Fixtures.site(services, "LY-01")
