@@ -75,7 +75,7 @@ struct MealStore: Sendable {
         var ledger = try facts(for: needs, session, beginning: write == .counter ? .generic : nil)
         var decisions: [(index: Int, decision: MealDecision)] = []
         decisions.reserveCapacity(indices.count)
-        let stored: [DinerDate: [Slot: Stored]]
+        let stored: [Cell: Stored]
         switch write {
         case .counter:
             for (position, index) in indices.enumerated() {
@@ -89,11 +89,10 @@ struct MealStore: Sendable {
             stored = try copy(items, indices, today: today, ledger: &ledger, decisions: &decisions, session)
         }
         // A pending meal, once stored; missing when a concurrent writer (or a claim) beat it.
-        var idOf: [Int: Meal] = [:]
-        idOf.reserveCapacity(decisions.count)
+        var idOf = [Meal?](repeating: nil, count: decisions.count)
         var stamp: (date: Date, text: String)?  // an import's meals share one creation time
         for (position, entry) in decisions.enumerated() {
-            guard case .create(let meal) = entry.decision, let row = stored[DinerDate(meal.dinerID, meal.servedOn)]?[meal.slot] else { continue }
+            guard case .create(let meal) = entry.decision, let row = stored[Cell(DinerDate(meal.dinerID, meal.servedOn), meal.slot)] else { continue }
             if stamp?.date != row.createdAt { stamp = (row.createdAt, clock.timestamp(row.createdAt)) }
             idOf[position] = Meal(id: row.id, dinerID: meal.dinerID, siteCode: meal.siteCode, servedOn: meal.servedOn, slot: meal.slot,
                                   priceFen: meal.priceFen, delivery: meal.delivery, age: meal.age, bracket: meal.bracket,
@@ -310,6 +309,17 @@ struct MealStore: Sendable {
         case bulk
     }
 
+    /// A diner's slot on a date: one valid meal at most (unique among a group's accepted meals).
+    struct Cell: Sendable, Hashable {
+        let day: DinerDate
+        let slot: Slot
+
+        init(_ day: DinerDate, _ slot: Slot) {
+            self.day = day
+            self.slot = slot
+        }
+    }
+
     /// A stored meal's id and creation time.
     struct Stored: Sendable {
         let id: Int
@@ -320,7 +330,7 @@ struct MealStore: Sendable {
     /// stored ones by diner, date and slot (unique among the accepted meals of a group). A meal a
     /// concurrent writer beat to a unique index, or whose month a claim closed meanwhile (checked
     /// here, after the period lock), is left out.
-    func insert(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
+    func insert(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [Cell: Stored] {
         guard !meals.isEmpty else {
             try session.executeScript("COMMIT")
             return [:]
@@ -341,12 +351,11 @@ struct MealStore: Sendable {
     }
 
     /// Stored meals from rows of `storedColumns`.
-    private static func stored(_ rows: [Row]) throws -> [DinerDate: [Slot: Stored]] {
-        var stored: [DinerDate: [Slot: Stored]] = [:]
+    private static func stored(_ rows: [Row]) throws -> [Cell: Stored] {
+        var stored: [Cell: Stored] = [:]
         for row in rows {
-            let day = DinerDate(try row.decode("diner_id"), try row.decode("served_on"))
-            stored[day, default: [:]][try Slot(stored: try row.decode("slot"))] =
-                Stored(id: try row.decode("id"), createdAt: try row.decode("created_at"))
+            let cell = Cell(DinerDate(try row.decode("diner_id"), try row.decode("served_on")), try Slot(stored: try row.decode("slot")))
+            stored[cell] = Stored(id: try row.decode("id"), createdAt: try row.decode("created_at"))
         }
         return stored
     }
@@ -390,7 +399,7 @@ struct MealStore: Sendable {
     /// a staging table and `INSERT … ON CONFLICT DO NOTHING`, and the rows left out are decided
     /// again.
     private func copy(_ items: [Item], _ indices: [Int], today: LocalDate, ledger: inout MealLedger,
-                      decisions: inout [(index: Int, decision: MealDecision)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
+                      decisions: inout [(index: Int, decision: MealDecision)], _ session: Session) throws -> [Cell: Stored] {
         try copyMeals(upTo: indices.count, session) { store in
             // Resumes after the last item decided (see `copyMeals`).
             for (position, index) in indices.enumerated().dropFirst(decisions.count) {
@@ -402,7 +411,7 @@ struct MealStore: Sendable {
     }
 
     /// Meals already decided, stored as an import stores them (tests race a counter meal with it).
-    func copyMeals(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [DinerDate: [Slot: Stored]] {
+    func copyMeals(_ meals: [(meal: PricedMeal, actor: String)], _ session: Session) throws -> [Cell: Stored] {
         var next = 0
         return try copyMeals(upTo: meals.count, session) { store in
             while next < meals.count {
@@ -416,7 +425,7 @@ struct MealStore: Sendable {
     /// A row the server refuses mid-stream stops `produce` early; it is called again for the
     /// fallback and must resume after the last meal it handed over.
     private func copyMeals(upTo count: Int, _ session: Session,
-                           produce: (_ store: (PricedMeal, String) throws -> Void) throws -> Void) throws -> [DinerDate: [Slot: Stored]] {
+                           produce: (_ store: (PricedMeal, String) throws -> Void) throws -> Void) throws -> [Cell: Stored] {
         // A block of ids in one call (a nextval per row costs seconds for a large file), one per
         // row: a refused row leaves a gap, as a rolled-back insert does. A counter meal that took
         // an id inside the block between nextval and setval makes one of the two inserts meet the
@@ -449,9 +458,9 @@ struct MealStore: Sendable {
             }
             try session.executeScript("RELEASE SAVEPOINT meal_bulk")
             let createdAt: Date = try session.query("SELECT now() AS now").one().decode("now")
-            var stored: [DinerDate: [Slot: Stored]] = [:]
+            var stored: [Cell: Stored] = [:]
             stored.reserveCapacity(ids.count)
-            for (day, slot, id) in ids { stored[day, default: [:]][slot] = Stored(id: id, createdAt: createdAt) }
+            for (day, slot, id) in ids { stored[Cell(day, slot)] = Stored(id: id, createdAt: createdAt) }
             return stored
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             try session.executeScript("ROLLBACK TO SAVEPOINT meal_bulk")
