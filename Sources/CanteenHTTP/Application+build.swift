@@ -25,7 +25,7 @@ public struct ServerConfiguration: Sendable {
 /// Builds the whole HTTP application; `canteen serve` and the tests both call it. `attached`
 /// services run in the application's group and stop after the server (the pool, for its owner).
 /// `eventLoops` moves the connections' bytes (NIO's shared group, a thread per core, unless the
-/// caller passes one of its own: `canteen serve` does, see `ServeCommand.eventLoops`).
+/// caller passes one of its own: `canteen serve` does, see `ServeCommand.defaultEventLoops`).
 public func buildApplication(
     services: CanteenServices,
     configuration: ServerConfiguration = ServerConfiguration(),

@@ -435,12 +435,12 @@ struct MealStore: Sendable {
             SELECT setval(pg_get_serial_sequence('meal', 'id'), nextval(pg_get_serial_sequence('meal', 'id')) + $1 - 1) - $1 + 1 AS first
             """, [max(count, 1)]).one().decode("first")
         var rows = CopyText(reservingCapacity: count * CopyText.mealRowBytes)
-        var ids: [(day: DinerDate, slot: Slot, id: Int)] = []
+        var ids: [(cell: Cell, id: Int)] = []
         ids.reserveCapacity(count)
         func add(_ meal: PricedMeal, _ actor: String) throws {
             guard ids.count < count else { throw CanteenError.internalFailure() }
             let id = first + ids.count
-            ids.append((DinerDate(meal.dinerID, meal.servedOn), meal.slot, id))
+            ids.append((Cell(DinerDate(meal.dinerID, meal.servedOn), meal.slot), id))
             rows.row(id: id, meal, actor: actor)
         }
         try session.executeScript("SAVEPOINT meal_bulk")
@@ -460,7 +460,7 @@ struct MealStore: Sendable {
             let createdAt: Date = try session.query("SELECT now() AS now").one().decode("now")
             var stored: [Cell: Stored] = [:]
             stored.reserveCapacity(ids.count)
-            for (day, slot, id) in ids { stored[Cell(day, slot)] = Stored(id: id, createdAt: createdAt) }
+            for (cell, id) in ids { stored[cell] = Stored(id: id, createdAt: createdAt) }
             return stored
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             try session.executeScript("ROLLBACK TO SAVEPOINT meal_bulk")
@@ -509,7 +509,7 @@ struct CopyText {
     /// A meal's row in `MealStore.copyColumns`' order.
     mutating func row(id: Int, _ m: PricedMeal, actor: String) {
         let funding = FundingColumns(m.funding)
-        field(id); field(m.dinerID); field(m.siteCode); field(m.servedOn); field(m.slot.rawValue); field(m.priceFen)
+        field(id); field(m.dinerID); field(m.siteCode); field(m.servedOn.description); field(m.slot.rawValue); field(m.priceFen)
         field(m.delivery ? "t" : "f"); field(m.age); field(m.bracket); field(m.subsidyFen); field(m.subsidyPlace)
         field(m.idempotencyKey); field(m.requestHash); field(actor); field(m.category?.rawValue)
         field(funding.funders); field(funding.city); field(funding.district); field(funding.street)
@@ -547,17 +547,7 @@ struct CopyText {
         separate()
         guard let value else { return null() }
         if value < 0 { bytes.append(45) }  // -
-        digits(value.magnitude, width: 1)
-    }
-
-    /// A date as YYYY-MM-DD.
-    mutating func field(_ date: LocalDate) {
-        separate()
-        digits(UInt(date.year), width: 4)
-        bytes.append(45)
-        digits(UInt(date.month), width: 2)
-        bytes.append(45)
-        digits(UInt(date.day), width: 2)
+        digits(value.magnitude)
     }
 
     mutating func endRow() {
@@ -575,15 +565,14 @@ struct CopyText {
         bytes.append(78)
     }
 
-    /// `value`'s decimal digits, zero-padded to at least `width`.
-    private mutating func digits(_ value: UInt, width: Int) {
+    /// `value`'s decimal digits.
+    private mutating func digits(_ value: UInt) {
         let start = bytes.count
         var rest = value
         repeat {
             bytes.append(UInt8(48 + rest % 10))
             rest /= 10
         } while rest > 0
-        while bytes.count - start < width { bytes.append(48) }
         bytes[start...].reverse()
     }
 

@@ -44,13 +44,18 @@ final class ConnectionHandle: @unchecked Sendable {
         }
     }
 
+    /// Connected, with no transaction or pipeline left open: ready for a next unit of work as far
+    /// as libpq knows (`isHealthy` also looks at the socket; `Session.isReusable` at `abandoned`).
+    var isIdle: Bool {
+        PQstatus(pointer) == CONNECTION_OK && PQtransactionStatus(pointer) == PQTRANS_IDLE && PQpipelineStatus(pointer) == PQ_PIPELINE_OFF
+    }
+
     /// Whether an idle connection is still usable. An idle connection of ours never receives
     /// anything (no LISTEN, no SET outside a query), so any byte waiting on its socket is the
     /// FATAL message of a terminated backend or a shut-down server, or the end of the stream:
     /// the connection is thrown away, even before libpq has noticed the end of the stream.
     var isHealthy: Bool {
-        guard PQstatus(pointer) == CONNECTION_OK, PQtransactionStatus(pointer) == PQTRANS_IDLE,
-              PQpipelineStatus(pointer) == PQ_PIPELINE_OFF else { return false }
+        guard isIdle else { return false }
         let socket = PQsocket(pointer)
         guard socket >= 0 else { return false }
         var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)

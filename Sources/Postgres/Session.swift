@@ -194,8 +194,7 @@ public struct Session {
     /// pipeline left open, and not abandoned. A caller that keeps a session across units of work
     /// checks it between them, as the pool checks a connection before lending it.
     public var isReusable: Bool {
-        PQstatus(handle.pointer) == CONNECTION_OK && PQtransactionStatus(handle.pointer) == PQTRANS_IDLE
-            && PQpipelineStatus(handle.pointer) == PQ_PIPELINE_OFF && !handle.abandoned.value
+        handle.isIdle && !handle.abandoned.value
     }
 
     /// Gives this connection up: the pool closes it when the session ends instead of lending it
